@@ -1,0 +1,127 @@
+"""``hugosnip build`` and ``hugosnip clean``: scan, plan, run, store, then Hugo."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from . import hugo, store
+from .config import Config
+from .errors import EXIT_OK, HugoFailed, Problem, exit_status
+from .lock import build_lock
+from .plan import Plan, make_plan
+from .project import Project
+from .results import check_against, embedded_at, make_doc
+from .run import run_many
+from .scan import Reference, scan_site
+
+
+def report(problems: list[Problem], out=sys.stderr) -> int:
+    for problem in problems:
+        print(problem.render(), file=out)
+    return exit_status(problems)
+
+
+def collect(config: Config) -> tuple[Project, list[Reference], list[Problem]]:
+    """Scan the pages and resolve their references (stages scan + resolve)."""
+    project = Project(config)
+    refs, problems = scan_site(config.root, config.content_dir)
+    problems += project.resolve_all(refs)
+    return project, refs, problems
+
+
+def current_docs(plan: Plan, written: dict[str, dict]) -> dict[str, dict]:
+    docs = {e.module.ref: e.previous for e in plan.entries if e.previous is not None}
+    docs.update(written)
+    return docs
+
+
+def unused_figures(config: Config) -> list[Path]:
+    """Figures no readable result names (a damaged result keeps nothing, it will be re-run)."""
+    used: set[str] = set()
+    for path in store.result_files(config):
+        try:
+            used.update(store.figures_of(store.load(path)))
+        except store.Damaged:
+            pass
+    return [p for p in store.figure_files(config) if p.name not in used]
+
+
+def _rel(config: Config, path: Path) -> str:
+    return path.relative_to(config.root).as_posix()
+
+
+def build(config: Config, *, explain: bool = False, jobs: int | None = None, run_hugo: bool = True,
+          hugo_args: tuple[str, ...] = (), out=sys.stdout) -> int:
+    project, refs, problems = collect(config)
+    if problems:
+        return report(problems)
+    with build_lock(config.root):
+        store.remove(store.stray_temporaries(config))
+        plan = make_plan(project)
+        problems += plan.problems
+        embeds = embedded_at(refs)
+        written: dict[str, dict] = {}
+        for entry in plan.stale:
+            if entry.module.is_library:
+                written[entry.module.ref] = doc = make_doc(entry, None)
+                store.save(config, entry.module.ref, doc, {})
+        snippets = [e for e in plan.stale if not e.module.is_library]
+        count = len(snippets)
+
+        def started(outcome_module, event):
+            if event["event"] == "start" and event["cell"] == outcome_module.cells[0].name:
+                print(f"hugosnip: running {outcome_module.rel}", file=out, flush=True)
+
+        outcomes = run_many(project, [e.module for e in snippets], jobs if jobs is not None else config.jobs,
+                            on_event=started if count else None)
+        for entry, outcome in zip(snippets, outcomes):
+            if outcome.ok:
+                written[entry.module.ref] = doc = make_doc(entry, outcome)
+                store.save(config, entry.module.ref, doc, outcome.figures)
+            else:
+                problem = outcome.problem
+                problem.detail[:0] = [f"embedded at {w}" for w in embeds.get(entry.module.ref, [])]
+                problems.append(problem)
+        for entry in plan.entries:
+            if explain or (entry.stale and not entry.module.is_library):
+                print(_explain(entry, outcomes, snippets), file=out)
+        store.remove(plan.orphan_results)
+        store.remove(unused_figures(config))
+        problems += check_against(refs, current_docs(plan, written))
+    if problems:
+        print(f"hugosnip: {len(problems)} problem(s); the committed results of failing snippets "
+              "are left as they were", file=sys.stderr)
+        return report(problems)
+    if run_hugo:
+        try:
+            status = hugo.run(config.root, list(hugo_args))
+        except FileNotFoundError as exc:
+            return report([HugoFailed("hugo", None, str(exc))])
+        if status:
+            return report([HugoFailed("hugo", None, f"Hugo failed with status {status} (its errors are above)")])
+    return EXIT_OK
+
+
+def _explain(entry, outcomes, snippets) -> str:
+    rel = entry.module.rel
+    if not entry.stale:
+        return f"reused {rel}: up to date"
+    why = "; ".join(entry.reasons)
+    if entry.module.is_library:
+        return f"read {rel} (library): {why}"
+    outcome = outcomes[snippets.index(entry)]
+    if outcome.ok:
+        return f"ran {rel} ({outcome.duration:.2f} s): {why}"
+    return f"failed {rel}: {why}"
+
+
+def clean(config: Config, out=sys.stdout) -> int:
+    project = Project(config)
+    with build_lock(config.root):
+        plan = make_plan(project)
+        doomed = plan.orphan_results + plan.orphan_figures + store.stray_temporaries(config)
+        for path in doomed:
+            print(f"removed {_rel(config, path)}", file=out)
+        store.remove(doomed)
+    return report(plan.problems)

@@ -1,0 +1,177 @@
+"""Which modules need running, and why: a pure function of the files on disk.
+
+A snippet module's result depends on exactly: its own source, the local modules it imports
+(followed through their imports), the data files its cells declare, and the versions of Python,
+numpy, torch and hugosnip. A library module's result (its objects' source) depends on its source.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import platform
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+from . import __version__, store
+from .errors import Problem
+from .project import Module, Project, sha256
+
+
+def versions() -> dict[str, str]:
+    found = {"python": platform.python_version(), "hugosnip": __version__}
+    for dist in ("numpy", "torch"):
+        try:
+            found[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            found[dist] = "absent"
+    return found
+
+
+def imported_names(module: Module) -> set[str]:
+    """Dotted names the module may import, relative imports made absolute."""
+    package = module.dotted if module.path.name == "__init__.py" else module.dotted.rpartition(".")[0]
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(module.source)):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                parts = package.split(".")
+                base = ".".join(parts[: len(parts) - node.level + 1])
+                origin = f"{base}.{node.module}" if node.module else base
+            else:
+                origin = node.module or ""
+            names.add(origin)
+            names.update(f"{origin}.{alias.name}" for alias in node.names)  # may be submodules
+    return names
+
+
+def local_files(project: Project, dotted: str) -> list[Module]:
+    """The modules that importing ``dotted`` executes inside the snippet package."""
+    prefix = project.package.split(".")
+    parts = dotted.split(".")
+    if parts[: len(prefix)] != prefix:
+        return []
+    found = []
+    for depth in range(len(prefix), len(parts) + 1):
+        sub = "/".join(parts[len(prefix):depth])
+        for ref in (f"{sub}/__init__.py" if sub else "__init__.py", f"{sub}.py"):
+            if ref in project.modules:
+                found.append(project.modules[ref])
+    return found
+
+
+def dependencies(project: Project, module: Module) -> list[Module]:
+    """The module and every local module it imports, transitively, sorted by path."""
+    seen = {module.ref: module}
+    todo = [module]
+    for parent in local_files(project, module.dotted)[:-1]:  # its packages' __init__ run first
+        seen.setdefault(parent.ref, parent)
+        todo.append(parent)
+    while todo:
+        current = todo.pop()
+        for name in imported_names(current):
+            for dep in local_files(project, name):
+                if dep.ref not in seen:
+                    seen[dep.ref] = dep
+                    todo.append(dep)
+    return [seen[k] for k in sorted(seen)]
+
+
+def inputs_of(project: Project, module: Module, env: dict[str, str]) -> dict:
+    if module.is_library:
+        return {"files": {module.rel: module.digest}, "versions": {"hugosnip": env["hugosnip"]}}
+    files = {dep.rel: dep.digest for dep in dependencies(project, module)}
+    for cell in module.cells:
+        for name in cell.options.data:
+            path = project.data_path(name, module.rel, cell.line)
+            files[path.relative_to(project.config.root).as_posix()] = sha256(path.read_bytes())
+    return {"files": dict(sorted(files.items())), "versions": env}
+
+
+def key_of(inputs: dict) -> str:
+    return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
+
+
+@dataclass
+class Entry:
+    module: Module
+    inputs: dict
+    key: str
+    result: Path
+    previous: dict | None          # the committed result, if it loads
+    reasons: list[str] = field(default_factory=list)   # empty: the result is up to date
+
+    @property
+    def stale(self) -> bool:
+        return bool(self.reasons)
+
+
+@dataclass
+class Plan:
+    entries: list[Entry]
+    orphan_results: list[Path]
+    orphan_figures: list[Path]
+    problems: list[Problem]
+
+    @property
+    def stale(self) -> list[Entry]:
+        return [e for e in self.entries if e.stale]
+
+
+def why(old: dict, new: dict) -> list[str]:
+    """Human reasons a result made from ``old`` inputs is stale for ``new`` ones."""
+    reasons = []
+    old_files, new_files = old.get("files", {}), new["files"]
+    for path in sorted(set(old_files) | set(new_files)):
+        if path not in old_files:
+            reasons.append(f"{path} is a new dependency")
+        elif path not in new_files:
+            reasons.append(f"{path} is no longer a dependency")
+        elif old_files[path] != new_files[path]:
+            reasons.append(f"{path} changed")
+    old_v, new_v = old.get("versions", {}), new["versions"]
+    for name in sorted(set(old_v) | set(new_v)):
+        if old_v.get(name) != new_v.get(name):
+            reasons.append(f"{name} {old_v.get(name, 'absent')} -> {new_v.get(name, 'absent')}")
+    return reasons or ["inputs changed"]
+
+
+def make_plan(project: Project) -> Plan:
+    config = project.config
+    env = versions()
+    entries, problems = [], []
+    kept = set()   # results of modules that cannot be planned now: never orphans
+    for module in project.modules.values():
+        try:
+            if module.is_library and not module.objects:
+                continue  # nothing a page could embed (an empty __init__.py, say)
+            inputs = inputs_of(project, module, env)
+        except Problem as problem:
+            problems.append(problem)
+            kept.add(store.result_path(config, module.ref))
+            continue
+        result = store.result_path(config, module.ref)
+        entry = Entry(module, inputs, key_of(inputs), result, None)
+        try:
+            entry.previous = store.load(result)
+        except FileNotFoundError:
+            entry.reasons.append("no result yet")
+        except store.Damaged as exc:
+            entry.reasons.append(f"result {result.relative_to(config.root).as_posix()} is damaged ({exc}): re-run")
+        if entry.previous is not None and entry.previous.get("key") != entry.key:
+            entry.reasons.extend(why(entry.previous.get("inputs", {}), inputs))
+        entries.append(entry)
+    known = {e.result for e in entries} | kept
+    orphan_results = [p for p in store.result_files(config) if p not in known]
+    used = {name for e in entries if e.previous for name in store.figures_of(e.previous)}
+    for path in kept:
+        try:
+            used.update(store.figures_of(store.load(path)))
+        except (FileNotFoundError, store.Damaged):
+            pass
+    orphan_figures = [p for p in store.figure_files(config) if p.name not in used]
+    return Plan(entries, orphan_results, orphan_figures, problems)

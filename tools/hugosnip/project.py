@@ -1,0 +1,146 @@
+"""The snippet folder: its modules, parsed once, and the resolution of references against them."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path, PurePosixPath
+
+from .cells import Cell, parse_cells
+from .config import Config
+from .errors import PathRefused, Problem, ReferenceProblem
+from .objects import find_objects
+from .scan import Reference
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass
+class Module:
+    path: Path      # absolute
+    rel: str        # relative to the site root: "snippets/demo/basics.py"
+    ref: str        # relative to the snippet folder, as pages name it: "demo/basics.py"
+    dotted: str     # "snippets.demo.basics"
+    raw: bytes = field(repr=False)
+
+    @cached_property
+    def source(self) -> str:
+        try:
+            return self.raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ReferenceProblem(self.rel, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+
+    @cached_property
+    def digest(self) -> str:
+        return sha256(self.raw)
+
+    @cached_property
+    def cells(self) -> list[Cell]:
+        return parse_cells(self.source, self.rel)
+
+    @cached_property
+    def objects(self) -> dict[str, dict]:
+        return find_objects(self.source)
+
+    @property
+    def is_library(self) -> bool:
+        return not self.cells
+
+    def cell(self, name: str) -> Cell | None:
+        return next((c for c in self.cells if c.name == name), None)
+
+
+class Project:
+    def __init__(self, config: Config):
+        self.config = config
+        self.base = config.snippet_dir.resolve()
+        self.package = ".".join(PurePosixPath(config.snippets).parts)
+        self._modules: dict[str, Module] | None = None
+
+    @property
+    def modules(self) -> dict[str, Module]:
+        """Every ``.py`` file under the snippet folder, keyed by its ``ref``, sorted."""
+        if self._modules is None:
+            found = {}
+            if self.base.is_dir():
+                for path in sorted(self.base.rglob("*.py")):
+                    if "__pycache__" in path.parts or not path.is_file():
+                        continue
+                    if not path.resolve().is_relative_to(self.base):
+                        continue  # a symlink out of the snippet folder is never run
+                    found[path.relative_to(self.base).as_posix()] = self.load(path)
+            self._modules = found
+        return self._modules
+
+    def load(self, path: Path) -> Module:
+        ref = path.relative_to(self.base).as_posix()
+        dotted = ".".join([self.package, *PurePosixPath(ref).with_suffix("").parts])
+        if dotted.endswith(".__init__"):
+            dotted = dotted[: -len(".__init__")]
+        rel = (PurePosixPath(self.config.snippets) / ref).as_posix()
+        return Module(path, rel, ref, dotted, path.read_bytes())
+
+    def data_path(self, name: str, where: str, line: int | None) -> Path:
+        """A data file a cell declares, checked to lie inside the snippet folder."""
+        path = self.safe_path(name, where, line, "data file")
+        if not path.is_file():
+            raise ReferenceProblem(where, line, f"data file {name!r} does not exist in {self.config.snippets}/")
+        return path
+
+    def safe_path(self, name: str, where: str, line: int | None, what: str) -> Path:
+        pure = PurePosixPath(name)
+        if pure.is_absolute() or "\\" in name or re.match(r"^[A-Za-z]:", name):
+            raise PathRefused(where, line, f"{what} {name!r} is an absolute path; name it relative "
+                              f"to {self.config.snippets}/")
+        if ".." in pure.parts:
+            raise PathRefused(where, line, f"{what} {name!r} climbs out with '..'; name it relative "
+                              f"to {self.config.snippets}/")
+        path = self.base / pure
+        if path.exists() and not path.resolve().is_relative_to(self.base):
+            raise PathRefused(where, line, f"{what} {name!r} is a symlink out of {self.config.snippets}/; "
+                              "copy the file in instead")
+        return path
+
+    def module_for(self, ref: Reference) -> Module:
+        self.safe_path(ref.file, ref.page, ref.line, "snippet")
+        module = self.modules.get(ref.file)
+        if module is None:
+            raise ReferenceProblem(ref.page, ref.line, f"no snippet {self.config.snippets}/{ref.file}"
+                                   f"{_closest(ref.file, self.modules)}")
+        return module
+
+    def resolve(self, ref: Reference) -> Module:
+        """Check that a reference names an existing file, cell and object; return its module."""
+        module = self.module_for(ref)
+        if "cell" in ref.params:
+            names = [c.name for c in module.cells]
+            if not names:
+                raise ReferenceProblem(ref.page, ref.line, f"{module.rel} has no cells (it is a library "
+                                       "module); mark cells with '# %% name' lines")
+            if ref.params["cell"] not in names:
+                raise ReferenceProblem(ref.page, ref.line, f"no cell {ref.params['cell']!r} in {module.rel}"
+                                       f"{_closest(ref.params['cell'], names)}")
+        if "object" in ref.params and ref.params["object"] not in module.objects:
+            raise ReferenceProblem(ref.page, ref.line, f"no function, class or method "
+                                   f"{ref.params['object']!r} in {module.rel}"
+                                   f"{_closest(ref.params['object'], module.objects)}")
+        return module
+
+    def resolve_all(self, refs: list[Reference]) -> list[Problem]:
+        problems = []
+        for ref in refs:
+            try:
+                self.resolve(ref)
+            except Problem as problem:
+                problems.append(problem)
+        return problems
+
+
+def _closest(name: str, choices) -> str:
+    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.5)
+    return f"; did you mean {close[0]!r}?" if close else ""

@@ -1,0 +1,193 @@
+"""Find the snippet references in a page: the plugin's shortcodes, with their page:line.
+
+A shortcode is an *example*, not a reference, when it sits in a code fence, an indented code
+block, a code span, or is written in Hugo's comment form ``{{</* ... */>}}``. The page is read
+with markdown-it-py after each shortcode is masked by a placeholder, so Markdown syntax inside
+parameters cannot confuse the parse and line numbers stay those of the file.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import Problem, ReferenceProblem
+
+KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    # shortcode: (required parameters, optional parameters)
+    "snip-cell": (("file", "cell"), ("code", "output", "value", "figures", "linenos")),
+    "snip-source": (("file", "object"), ("linenos",)),
+    "snip-value": (("file", "cell"), ("var", "digits", "format")),
+    "snip-figure": (("file", "cell"), ("n", "caption", "alt")),
+}
+
+OPEN = re.compile(r"\{\{([<%])")
+PARAM = re.compile(r'\s*(?:([A-Za-z_][\w-]*)=)?("(?:[^"\\]|\\.)*"|`[^`]*`|[^\s"`]+)')
+PLACEHOLDER = "HSNIPREF{}Z"
+PLACEHOLDER_RE = re.compile(r"HSNIPREF(\d+)Z")
+
+
+@dataclass(frozen=True)
+class Reference:
+    page: str        # path relative to the site root
+    line: int
+    kind: str        # a key of KINDS
+    params: dict = field(default_factory=dict, hash=False, compare=True)
+
+    @property
+    def where(self) -> str:
+        return f"{self.page}:{self.line}"
+
+    @property
+    def file(self) -> str:
+        return self.params.get("file", "")
+
+
+@dataclass
+class _Shortcode:
+    start: int
+    end: int
+    line: int
+    inner: str
+    comment: bool
+
+
+def _line_of(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+def front_matter_end(text: str) -> int:
+    """Offset where the body starts (0 if the page has no front matter)."""
+    for fence in ("---", "+++"):
+        if text.startswith(fence + "\n") or text.startswith(fence + "\r\n"):
+            close = re.compile(rf"^{re.escape(fence)}[ \t]*\r?$", re.M)
+            m = close.search(text, len(fence) + 1)
+            if m:
+                return m.end()
+    return 0
+
+
+def _shortcodes(text: str, page: str, start: int) -> list[_Shortcode]:
+    found = []
+    pos = start
+    while (m := OPEN.search(text, pos)):
+        closer = ">}}" if m.group(1) == "<" else "%}}"
+        end = text.find(closer, m.end())
+        line = _line_of(text, m.start())
+        if end < 0:
+            raise ReferenceProblem(page, line, f"unclosed shortcode: {text[m.start():m.start() + 40]!r} "
+                                   f"has no closing {closer}")
+        inner = text[m.end():end]
+        comment = inner.lstrip().startswith("/*") and inner.rstrip().endswith("*/")
+        found.append(_Shortcode(m.start(), end + len(closer), line, inner, comment))
+        pos = end + len(closer)
+    return found
+
+
+def _parse_params(inner: str, page: str, line: int) -> tuple[str, dict]:
+    name, _, rest = inner.strip().partition(" ")
+    params: dict[str, str] = {}
+    rest = rest.strip()
+    if rest.endswith("/"):  # self-closing form {{< x />}}
+        rest = rest[:-1]
+    pos = 0
+    while pos < len(rest):
+        m = PARAM.match(rest, pos)
+        if not m or m.end() == pos:
+            raise ReferenceProblem(page, line, f"cannot read the parameters of {name}: {rest[pos:]!r}")
+        key, value = m.group(1), m.group(2)
+        if key is None:
+            raise ReferenceProblem(page, line, f"{name} takes named parameters only (key=\"value\"), "
+                                   f"got {value!r}")
+        if value[0] in "\"`":
+            value = value[1:-1]
+            if m.group(2)[0] == '"':
+                value = re.sub(r"\\(.)", r"\1", value)
+        if key in params:
+            raise ReferenceProblem(page, line, f"{name}: parameter {key!r} is given twice")
+        params[key] = value
+        pos = m.end()
+        while pos < len(rest) and rest[pos].isspace():
+            pos += 1
+    return name, params
+
+
+def _check_params(kind: str, params: dict, page: str, line: int) -> None:
+    required, optional = KINDS[kind]
+    unknown = sorted(set(params) - set(required) - set(optional))
+    if unknown:
+        raise ReferenceProblem(page, line, f"{kind}: unknown parameter {unknown[0]!r}; "
+                               f"known: {', '.join(required + optional)}")
+    missing = [p for p in required if not params.get(p)]
+    if missing:
+        raise ReferenceProblem(page, line, f"{kind}: missing parameter {missing[0]!r} "
+                               f"(required: {', '.join(required)})")
+
+
+def _example_ids(masked: str) -> set[int]:
+    """Placeholders that sit in code (fences, indented blocks, code spans)."""
+    from markdown_it import MarkdownIt  # imported here: only pages with shortcodes pay for it
+
+    md = MarkdownIt("commonmark", {"html": False})
+    examples: set[int] = set()
+    for token in md.parse(masked):
+        if token.type in ("fence", "code_block"):
+            examples.update(int(i) for i in PLACEHOLDER_RE.findall(token.content))
+        for child in token.children or ():
+            if child.type == "code_inline":
+                examples.update(int(i) for i in PLACEHOLDER_RE.findall(child.content))
+    return examples
+
+
+def scan_text(text: str, page: str) -> list[Reference]:
+    """The references of one page, in order. Raises a Problem for malformed shortcodes."""
+    body = front_matter_end(text)
+    shortcodes = _shortcodes(text, page, body)
+    if not any(s.inner.strip().startswith("snip-") for s in shortcodes):
+        return []
+    # Mask: front matter becomes blank lines, each shortcode a placeholder with its newlines kept.
+    parts = ["\n" * text.count("\n", 0, body)]
+    pos = body
+    for i, s in enumerate(shortcodes):
+        parts.append(text[pos:s.start])
+        parts.append(PLACEHOLDER.format(i) + "\n" * text.count("\n", s.start, s.end))
+        pos = s.end
+    parts.append(text[pos:])
+    examples = _example_ids("".join(parts))
+    refs = []
+    for i, s in enumerate(shortcodes):
+        if s.comment or i in examples:
+            continue
+        name, params = _parse_params(s.inner, page, s.line)
+        if name in KINDS:
+            _check_params(name, params, page, s.line)
+            refs.append(Reference(page, s.line, name, params))
+        elif name.startswith("snip-"):
+            import difflib
+            close = difflib.get_close_matches(name, KINDS, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(KINDS)}"
+            raise ReferenceProblem(page, s.line, f"unknown shortcode {name!r}{hint}")
+    return refs
+
+
+def pages(content_dir: Path) -> list[Path]:
+    return sorted(p for p in content_dir.rglob("*") if p.suffix in (".md", ".markdown") and p.is_file())
+
+
+def scan_site(root: Path, content_dir: Path) -> tuple[list[Reference], list[Problem]]:
+    """All references of all pages, and the problems found (one per page at most)."""
+    refs: list[Reference] = []
+    problems: list[Problem] = []
+    for path in pages(content_dir):
+        rel = path.relative_to(root).as_posix()
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            problems.append(ReferenceProblem(rel, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})"))
+            continue
+        try:
+            refs.extend(scan_text(text, rel))
+        except Problem as problem:
+            problems.append(problem)
+    return refs, problems
