@@ -1,0 +1,288 @@
+"""A word-level RNN language model in plain numpy.
+
+    a_t = U x_t + W s_{t-1}      x_t: one-hot word (never built: U x_t = U[:, x_t])
+    s_t = tanh(a_t)              hidden state, s_{-1} = 0
+    o_t = softmax(V s_t)         distribution over the next word
+    L   = -sum_t log o_t[y_t]    cross-entropy, y_t = x_{t+1}
+
+Shapes (V = vocabulary size, H = hidden size, T = sentence length):
+    U (H, V)   one column per word
+    W (H, H)
+    V (V, H)
+    s (T, H), o (T, V)
+
+The speed comes from never touching the V columns of U that a sentence does
+not use: the forward pass picks columns, the SGD step updates only those.
+Compare `naive_rnn.py`, the same model with one-hot vectors and dense updates.
+
+Run `python -m snippets.rnn.numpy_rnn` for a small training demo on the plays.
+"""
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    """Softmax over the last axis (shifted by the max for stability)."""
+    e = z - z.max(axis=-1, keepdims=True)     # new array; z is left alone
+    np.exp(e, out=e)                          # in place: no extra (T, V) temporaries
+    e /= e.sum(axis=-1, keepdims=True)
+    return e
+
+
+def uniform_init(rng, fan_in: int, shape, dtype) -> np.ndarray:
+    """Uniform in [-1/sqrt(fan_in), 1/sqrt(fan_in)]."""
+    bound = 1.0 / np.sqrt(fan_in)
+    return rng.uniform(-bound, bound, shape).astype(dtype)
+
+
+class RNN:
+    """Parameters U, V, W and the maths of one sentence.
+
+    bptt_truncate: the loss at step t is backpropagated through at most this
+    many earlier steps (t, t-1, ..., t-bptt_truncate); None = full BPTT.
+    """
+
+    def __init__(self, word_dim: int, hidden_dim: int = 100, bptt_truncate: int | None = 4,
+                 seed: int = 0, dtype=np.float64):
+        rng = np.random.default_rng(seed)
+        self.word_dim, self.hidden_dim = word_dim, hidden_dim
+        self.bptt_truncate = bptt_truncate
+        self.dtype = np.dtype(dtype)
+        self.U = uniform_init(rng, word_dim, (hidden_dim, word_dim), dtype)    # (H, V)
+        self.V = uniform_init(rng, hidden_dim, (word_dim, hidden_dim), dtype)  # (V, H)
+        self.W = uniform_init(rng, hidden_dim, (hidden_dim, hidden_dim), dtype)  # (H, H)
+
+    # ------------------------------------------------------------ forward
+
+    def forward(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """x: word indices (T,). Returns o (T, V) and s (T, H)."""
+        T, H = len(x), self.hidden_dim
+        Ux = self.U[:, x].T                          # (T, H)  U x_t = column x_t of U
+        s = np.zeros((T, H), self.dtype)             # (T, H)
+        s_prev = np.zeros(H, self.dtype)             # (H,)    s_{-1} = 0
+        for t in range(T):
+            s[t] = np.tanh(Ux[t] + self.W @ s_prev)  # s_t = tanh(U x_t + W s_{t-1})
+            s_prev = s[t]
+        o = softmax(s @ self.V.T)                    # (T, V)  o_t = softmax(V s_t), all t at once
+        return o, s
+
+    def step(self, word: int, s_prev: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """One time step for generation: returns the scores V s_t (V,) and s_t (H,)."""
+        s = np.tanh(self.U[:, word] + self.W @ s_prev)
+        return self.V @ s, s
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """The most likely next word at every step (T,)."""
+        o, _ = self.forward(x)
+        return o.argmax(axis=1)
+
+    # --------------------------------------------------------------- loss
+
+    def sentence_loss(self, x: np.ndarray, y: np.ndarray) -> float:
+        """-sum_t log o_t[y_t] for one sentence."""
+        o, _ = self.forward(x)
+        return float(-np.log(o[np.arange(len(y)), y]).sum())
+
+    def total_loss(self, X, Y) -> float:
+        """Cross-entropy summed over every token of every sentence."""
+        return sum(self.sentence_loss(x, y) for x, y in zip(X, Y))
+
+    def mean_loss(self, X, Y) -> float:
+        """Cross-entropy per token (ln V for a model that knows nothing)."""
+        return self.total_loss(X, Y) / sum(len(y) for y in Y)
+
+    # ----------------------------------------------------------- backward
+
+    def backward(self, x, y, o, s) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Gradients from a forward pass, with dU left sparse.
+
+        Returns da (T, H), dV (V, H), dW (H, H), where da[t] is the gradient
+        with respect to a_t; since a_t = U[:, x_t] + ..., da[t] is also what
+        column x_t of U receives (see dense_dU)."""
+        T = len(y)
+        do = o.copy()                                 # (T, V)
+        do[np.arange(T), y] -= 1                      # dL/d(V s_t) = o_t - onehot(y_t)   [softmax + cross-entropy]
+        dV = do.T @ s                                 # (V, H)  dL/dV = sum_t do_t s_t^T  [product rule on V s_t]
+        ds = do @ self.V                              # (T, H)  dL_t/ds_t = V^T do_t      [chain rule through V s_t]
+        dtanh = 1 - s * s                             # (T, H)  ds_t/da_t = 1 - s_t^2     [tanh']
+        da = backprop_through_time(ds * dtanh, dtanh, self.W, self.bptt_truncate)  # (T, H)
+        s_prev = np.vstack([np.zeros((1, self.hidden_dim), self.dtype), s[:-1]])    # (T, H) s_{t-1}
+        dW = da.T @ s_prev                            # (H, H)  dL/dW = sum_t da_t s_{t-1}^T  [a_t = ... + W s_{t-1}]
+        return da, dV, dW
+
+    def bptt(self, x, y) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Dense gradients (dU, dV, dW) of the sentence loss."""
+        o, s = self.forward(x)
+        da, dV, dW = self.backward(x, y, o, s)
+        return dense_dU(da, x, self.word_dim), dV, dW
+
+    # --------------------------------------------------------------- SGD
+
+    def sgd_step(self, x, y, learning_rate: float) -> None:
+        """One SGD step on one sentence; only the columns x of U change."""
+        o, s = self.forward(x)
+        da, dV, dW = self.backward(x, y, o, s)
+        dV *= learning_rate                           # in place: a fresh (V, H) temporary
+        self.V -= dV                                  # would cost more than the arithmetic
+        self.W -= learning_rate * dW
+        np.add.at(self.U, (slice(None), x), -learning_rate * da.T)  # U[:, x_t] -= lr da_t (repeats add up)
+
+
+def backprop_through_time(delta: np.ndarray, dtanh: np.ndarray, W: np.ndarray,
+                          bptt_truncate: int | None) -> np.ndarray:
+    """Sum, for every step m, the gradients dL_t/da_m that reach it.
+
+    delta[t] = dL_t/da_t (T, H): each loss's gradient at its own step.
+    Going one step back:  dL_t/da_{m-1} = (W^T dL_t/da_m) * (1 - s_{m-1}^2).
+    With truncation k, dL_t only reaches steps m >= t - k."""
+    T = len(delta)
+    if bptt_truncate is None or bptt_truncate >= T - 1:
+        da = np.empty_like(delta)                     # (T, H)
+        carry = np.zeros_like(delta[0])               # (H,)  dL/da_{t+1}, all later losses
+        for t in reversed(range(T)):
+            carry = delta[t] + (carry @ W) * dtanh[t]  # dL/da_t = dL_t/da_t + W^T dL/da_{t+1} * tanh'  [chain rule]
+            da[t] = carry
+        return da
+    # Truncated: carry every loss back one step at a time, k times; all
+    # sentences positions move together (lag j: row m holds dL_{m+j}/da_m).
+    da = delta.copy()                                 # (T, H)  lag 0
+    lag = delta
+    for j in range(1, bptt_truncate + 1):
+        lag = (lag[1:] @ W) * dtanh[: T - j]          # (T-j, H) dL_{m+j}/da_m = W^T dL_{m+j}/da_{m+1} * tanh'  [chain rule]
+        da[: T - j] += lag                            # sum over the losses reaching step m
+    return da
+
+
+def dense_dU(da: np.ndarray, x: np.ndarray, word_dim: int) -> np.ndarray:
+    """Scatter da (T, H) into the columns x of a zero (H, V) matrix."""
+    dU = np.zeros((da.shape[1], word_dim), da.dtype)  # (H, V)
+    np.add.at(dU, (slice(None), x), da.T)             # dL/dU[:, x_t] += da_t  [a_t = U[:, x_t] + ...]
+    return dU
+
+
+# ----------------------------------------------------------- gradient check
+
+def relative_error(analytic: np.ndarray, numeric: np.ndarray, floor: float = 1e-12) -> float:
+    """max_i |a_i - n_i| / max(|a_i| + |n_i|, floor)  (0 where both are ~0)."""
+    diff = np.abs(analytic - numeric)
+    scale = np.maximum(np.abs(analytic) + np.abs(numeric), floor)
+    return float((diff / scale).max())
+
+
+def numerical_gradient(model: RNN, name: str, x, y, h: float = 1e-5) -> np.ndarray:
+    """dL/dP by central differences (L(P+h) - L(P-h)) / 2h, one entry at a time."""
+    P = getattr(model, name)
+    grad = np.zeros_like(P)
+    for idx in np.ndindex(P.shape):
+        old = P[idx]
+        P[idx] = old + h
+        plus = model.sentence_loss(x, y)
+        P[idx] = old - h
+        minus = model.sentence_loss(x, y)
+        P[idx] = old
+        grad[idx] = (plus - minus) / (2 * h)
+    return grad
+
+
+def gradient_check(model: RNN, x, y, h: float = 1e-5, bptt=None) -> dict[str, float]:
+    """Relative error between analytic and numerical gradients, per parameter.
+
+    bptt(x, y) -> (dU, dV, dW) defaults to the model's own, with full BPTT
+    (truncated BPTT is deliberately not the exact gradient). Use float64 and
+    a small model: this costs two losses per parameter entry."""
+    full = copy.copy(model)                   # shares U, V, W with `model`
+    full.bptt_truncate = None
+    analytic = dict(zip("UVW", (bptt or full.bptt)(x, y)))
+    return {name: relative_error(analytic[name], numerical_gradient(full, name, x, y, h))
+            for name in "UVW"}
+
+
+# ----------------------------------------------------------------- training
+
+def train_with_sgd(model: RNN, X, Y, learning_rate: float = 0.005, nepoch: int = 1,
+                   evaluate_every: int | None = None, X_val=None, Y_val=None,
+                   log=None) -> list[dict]:
+    """Plain SGD, one sentence at a time, in the order given.
+
+    Every `evaluate_every` sentences (default: once per epoch) and at the end,
+    the mean loss is measured on (X_val, Y_val), or on (X, Y) if no
+    validation set is given; when it went up, the learning rate is halved.
+    Returns the history: [{"seen", "loss", "learning_rate"}, ...]."""
+    X_eval, Y_eval = (X, Y) if X_val is None else (X_val, Y_val)
+    every = evaluate_every or len(X)
+    history = []
+
+    def evaluate(seen):
+        nonlocal learning_rate
+        loss = model.mean_loss(X_eval, Y_eval)
+        if history and loss > history[-1]["loss"]:
+            learning_rate *= 0.5                  # overshooting: take smaller steps
+        history.append({"seen": seen, "loss": loss, "learning_rate": learning_rate})
+        if log:
+            log(f"seen={seen:7d}  loss={loss:.4f}  lr={learning_rate:g}")
+
+    seen = 0
+    evaluate(seen)
+    for _ in range(nepoch):
+        for x, y in zip(X, Y):
+            model.sgd_step(x, y, learning_rate)
+            seen += 1
+            if seen % every == 0:
+                evaluate(seen)
+    if history[-1]["seen"] != seen:
+        evaluate(seen)
+    return history
+
+
+# ----------------------------------------------------------------- sampling
+
+def generate_sentence(model: RNN, index_to_word: list[str], seed=None,
+                      temperature: float = 1.0, max_length: int = 30) -> list[str]:
+    """Sample words after SENTENCE_START until SENTENCE_END (or max_length).
+
+    Probabilities are softmax(V s_t / temperature) (temperature 0 = greedy);
+    UNKNOWN_TOKEN and SENTENCE_START are never drawn. `seed` is an int or a
+    numpy Generator: the same seed gives the same sentence."""
+    from .data import SENTENCE_END, SENTENCE_START, UNKNOWN_TOKEN
+    rng = np.random.default_rng(seed)
+    word_to_index = {w: i for i, w in enumerate(index_to_word)}
+    banned = [word_to_index[UNKNOWN_TOKEN], word_to_index[SENTENCE_START]]
+    end = word_to_index[SENTENCE_END]
+    word, s = word_to_index[SENTENCE_START], np.zeros(model.hidden_dim, model.dtype)
+    words = []
+    while len(words) < max_length:
+        z, s = model.step(word, s)
+        z = z.astype(np.float64)
+        z[banned] = -np.inf
+        if temperature == 0:
+            word = int(z.argmax())
+        else:
+            word = int(rng.choice(len(z), p=softmax(z / temperature)))
+        if word == end:
+            break
+        words.append(index_to_word[word])
+    return words
+
+
+def main() -> None:
+    """Train a small model on part of the plays and print a few sentences."""
+    import time
+    from .data import load_corpus
+    corpus = load_corpus(vocab_size=2000, max_sentences=20000, seed=0)
+    X = [x for x in corpus.X_train if len(x) <= 20][:5000]
+    Y = [y for y in corpus.y_train if len(y) <= 20][:5000]
+    model = RNN(corpus.vocab_size, hidden_dim=50, bptt_truncate=4, seed=0)
+    print(f"V={corpus.vocab_size} H=50, {len(X)} training sentences, ln V = {np.log(corpus.vocab_size):.3f}")
+    start = time.perf_counter()
+    train_with_sgd(model, X, Y, learning_rate=0.005, nepoch=2, evaluate_every=2500,
+                   X_val=corpus.X_val[:500], Y_val=corpus.y_val[:500], log=print)
+    print(f"trained in {time.perf_counter() - start:.1f} s")
+    for i in range(5):
+        print(" ".join(generate_sentence(model, corpus.index_to_word, seed=i, temperature=0.8)))
+
+
+if __name__ == "__main__":
+    main()
