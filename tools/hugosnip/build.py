@@ -16,7 +16,8 @@ from .run import run_many
 from .scan import Reference, scan_site
 
 
-def report(problems: list[Problem], out=sys.stderr) -> int:
+def report(problems: list[Problem], out=None) -> int:
+    out = out or sys.stderr
     for problem in problems:
         print(problem.render(), file=out)
     return exit_status(problems)
@@ -52,7 +53,8 @@ def _rel(config: Config, path: Path) -> str:
 
 
 def build(config: Config, *, explain: bool = False, jobs: int | None = None, run_hugo: bool = True,
-          hugo_args: tuple[str, ...] = (), out=sys.stdout) -> int:
+          hugo_args: tuple[str, ...] = (), out=None) -> int:
+    out = out or sys.stdout
     project, refs, problems = collect(config)
     if problems:
         return report(problems)
@@ -116,7 +118,8 @@ def _explain(entry, outcomes, snippets) -> str:
     return f"failed {rel}: {why}"
 
 
-def clean(config: Config, out=sys.stdout) -> int:
+def clean(config: Config, out=None) -> int:
+    out = out or sys.stdout
     project = Project(config)
     with build_lock(config.root):
         plan = make_plan(project)

@@ -19,7 +19,8 @@ from .results import check_against, make_doc
 from .run import run_many
 
 
-def check(config: Config, *, rerun: bool = False, jobs: int | None = None, out=sys.stdout) -> int:
+def check(config: Config, *, rerun: bool = False, jobs: int | None = None, out=None) -> int:
+    out = out or sys.stdout
     project, refs, problems = collect(config)
     if problems:
         return report(problems)

@@ -63,7 +63,8 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
-def run_command(config, target: str, figures: Path | None, out=sys.stdout) -> int:
+def run_command(config, target: str, figures: Path | None, out=None) -> int:
+    out = out or sys.stdout
     import jinja2
 
     from .build import report

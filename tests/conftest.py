@@ -1,0 +1,70 @@
+"""Shared fixtures: a temporary copy of the fixture site, and the CLI run in-process."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from hugosnip.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURE = REPO / "tests" / "fixtures" / "site"
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    """A fresh copy of tests/fixtures/site, with the repo's themes linked in."""
+    root = tmp_path / "site"
+    shutil.copytree(FIXTURE, root)
+    (root / "themes").symlink_to(REPO / "themes")
+    return root
+
+
+class Result:
+    def __init__(self, status: int, out: str, err: str):
+        self.status, self.out, self.err = status, out, err
+
+    def __repr__(self) -> str:
+        return f"Result({self.status}, out={self.out!r}, err={self.err!r})"
+
+
+@pytest.fixture
+def cli(capsys):
+    """Run ``hugosnip ARGS`` in-process on a site; returns status, stdout, stderr."""
+
+    def run(root: Path, *args: str) -> Result:
+        capsys.readouterr()
+        status = main(["-C", str(root), *args])
+        captured = capsys.readouterr()
+        return Result(status, captured.out, captured.err)
+
+    return run
+
+
+def hugosnip_process(root: Path, *args: str, **kwargs) -> subprocess.Popen:
+    """``hugosnip ARGS`` as a separate process (for tests that kill it)."""
+    return subprocess.Popen([sys.executable, "-m", "hugosnip.cli", "-C", str(root), *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    """Every committed result file of a site, by path."""
+    found = {}
+    for folder in ("data", "assets"):
+        base = root / folder
+        if base.is_dir():
+            for path in sorted(base.rglob("*")):
+                if path.is_file():
+                    found[path.relative_to(root).as_posix()] = path.read_bytes()
+    return found
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
