@@ -64,7 +64,7 @@ def play_speeches(markdown: str) -> list[str]:
         lines = [l for l in lines if not re.fullmatch(r"_[^_]*_", l)]
         text = " ".join(lines)
         text = re.sub(r"\\(.)", r"\1", text)              # Markdown escapes: \-- -> --
-        text = re.sub(r"[_*\[\]]", " ", text)             # leftover emphasis marks
+        text = re.sub(r"[_*\[\]]", "", text)              # leftover emphasis marks
         text = re.sub(r"\s+", " ", text).strip()
         if text:
             speeches.append(text)
