@@ -46,8 +46,8 @@ def test_a_failing_snippet_leaves_committed_results_byte_identical(built, cli, c
     lines = result.err.splitlines()
     assert lines[0] == "hugosnip: 1 problem(s); the committed results of failing snippets are left as they were"
     assert lines[1] == first_line
-    assert lines[2:5] == ["    embedded at content/posts/demo.md:5", "    embedded at content/posts/demo.md:6",
-                          "    embedded at content/posts/demo.md:8"]
+    assert lines[2:6] == ["    embedded at content/posts/demo.md:6", "    embedded at content/posts/demo.md:7",
+                          "    embedded at content/posts/demo.md:9", "    embedded at content/posts/demo.md:11"]
     assert snapshot(built) == before
 
 
