@@ -24,17 +24,25 @@ def one_hot(index: int, size: int, dtype=np.float64) -> np.ndarray:
 class NaiveRNN(RNN):
     """numpy_rnn.RNN with one-hot inputs and dense gradients."""
 
-    def forward(self, x):
+    def states(self, x):
         T, H, V = len(x), self.hidden_dim, self.word_dim
         s = np.zeros((T, H), self.dtype)                   # (T, H)
-        o = np.zeros((T, V), self.dtype)                   # (T, V)
         s_prev = np.zeros(H, self.dtype)
         for t in range(T):
             x_t = one_hot(x[t], V, self.dtype)             # (V,)
             s[t] = np.tanh(self.U @ x_t + self.W @ s_prev)  # s_t = tanh(U x_t + W s_{t-1})
-            o[t] = softmax(self.V @ s[t])                  # o_t = softmax(V s_t)
             s_prev = s[t]
+        return s
+
+    def forward(self, x):
+        s = self.states(x)                                 # (T, H)
+        o = np.zeros((len(x), self.word_dim), self.dtype)  # (T, V)
+        for t in range(len(x)):
+            o[t] = softmax(self.V @ s[t])                  # o_t = softmax(V s_t), one step at a time
         return o, s
+
+    def total_loss(self, X, Y):
+        return sum(self.sentence_loss(x, y) for x, y in zip(X, Y))
 
     def bptt(self, x, y):
         T, H, V = len(y), self.hidden_dim, self.word_dim

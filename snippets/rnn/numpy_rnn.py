@@ -32,6 +32,21 @@ def softmax(z: np.ndarray) -> np.ndarray:
     return e
 
 
+def log_softmax(z: np.ndarray) -> np.ndarray:
+    """log(softmax(z)) over the last axis, without forming softmax(z)."""
+    z = z - z.max(axis=-1, keepdims=True)
+    return z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+
+
+def log_softmax_at(z: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """log softmax(z_t)[y_t] for every row t of z (n, V). Overwrites z."""
+    z_max = z.max(axis=1)                              # (n,)
+    picked = z[np.arange(len(y)), y] - z_max           # (n,)  z_t[y_t] - max
+    z -= z_max[:, None]
+    np.exp(z, out=z)
+    return picked - np.log(z.sum(axis=1))              # z_t[y_t] - log sum exp z_t
+
+
 def uniform_init(rng, fan_in: int, shape, dtype) -> np.ndarray:
     """Uniform in [-1/sqrt(fan_in), 1/sqrt(fan_in)]."""
     bound = 1.0 / np.sqrt(fan_in)
@@ -57,8 +72,8 @@ class RNN:
 
     # ------------------------------------------------------------ forward
 
-    def forward(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """x: word indices (T,). Returns o (T, V) and s (T, H)."""
+    def states(self, x: np.ndarray) -> np.ndarray:
+        """The recurrence alone: x (T,) word indices -> s (T, H)."""
         T, H = len(x), self.hidden_dim
         Ux = self.U[:, x].T                          # (T, H)  U x_t = column x_t of U
         s = np.zeros((T, H), self.dtype)             # (T, H)
@@ -66,6 +81,11 @@ class RNN:
         for t in range(T):
             s[t] = np.tanh(Ux[t] + self.W @ s_prev)  # s_t = tanh(U x_t + W s_{t-1})
             s_prev = s[t]
+        return s
+
+    def forward(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """x: word indices (T,). Returns o (T, V) and s (T, H)."""
+        s = self.states(x)                           # (T, H)
         o = softmax(s @ self.V.T)                    # (T, V)  o_t = softmax(V s_t), all t at once
         return o, s
 
@@ -86,9 +106,21 @@ class RNN:
         o, _ = self.forward(x)
         return float(-np.log(o[np.arange(len(y)), y]).sum())
 
-    def total_loss(self, X, Y) -> float:
-        """Cross-entropy summed over every token of every sentence."""
-        return sum(self.sentence_loss(x, y) for x, y in zip(X, Y))
+    def total_loss(self, X, Y, chunk: int = 128) -> float:
+        """Cross-entropy summed over every token of every sentence.
+
+        The states are computed sentence by sentence, then the output layer
+        runs on `chunk` tokens at a time, in one reused (chunk, V) buffer
+        (fresh large arrays cost more than the arithmetic)."""
+        S = np.concatenate([self.states(x) for x in X])  # (N, H)  all tokens
+        targets = np.concatenate(Y)                      # (N,)
+        z = np.empty((chunk, self.word_dim), self.dtype)  # (chunk, V)
+        loss = 0.0
+        for i in range(0, len(S), chunk):
+            n = min(chunk, len(S) - i)
+            np.matmul(S[i: i + n], self.V.T, out=z[:n])  # scores V s_t
+            loss -= float(log_softmax_at(z[:n], targets[i: i + n]).sum())
+        return loss
 
     def mean_loss(self, X, Y) -> float:
         """Cross-entropy per token (ln V for a model that knows nothing)."""
