@@ -137,7 +137,7 @@ def sgd_step(p: dict, x, y, learning_rate: float, bptt_truncate: int | None = 4)
     return float(loss.detach())
 
 
-def train_batched(p: dict, X, Y, learning_rate: float = 0.05, batch_size: int = 32,
+def train_batched(p: dict, X, Y, learning_rate: float = 0.03, batch_size: int = 32,
                   nepoch: int = 1, bptt_truncate: int | None = 4, seed: int = 0) -> list[float]:
     """SGD on padded mini-batches; the loss of a batch is divided by its number
     of sentences. Returns the mean loss per token of each epoch."""
