@@ -94,3 +94,11 @@ def test_a_truncated_result_is_detected(built):
     path.write_bytes(path.read_bytes()[:40])
     (reason,) = stale(built)["snippets/other.py"]
     assert reason.startswith("result data/hugosnip/other.json is damaged (not valid JSON: ")
+
+
+def test_a_module_and_a_folder_of_the_same_name_are_refused(site, cli):
+    write(site / "snippets/other/more.py", "# %% x\n1\n")
+    result = cli(site, "build", "--no-hugo")
+    assert result.status == 2
+    assert ("snippets/other.py: snippets/other.py and the folder snippets/other/ would share "
+            "data/hugosnip/other: rename one of them\n") in result.err

@@ -83,6 +83,9 @@ def test_reference_object():
      "content/p.md:3: unknown shortcode 'snip-cel'; did you mean 'snip-cell'?"),
     ('{{< snip-cell file="a.py" file="b.py" cell="c" >}}',
      "content/p.md:1: snip-cell: parameter 'file' is given twice"),
+    ('{{% snip-cell file="a.py" cell="c" %}}',
+     "content/p.md:1: write {{< snip-cell ... >}}, not {{% snip-cell ... %}}: with %, Hugo reads the "
+     "snippet's output as Markdown again"),
 ])
 def test_malformed_shortcodes(text, message):
     with pytest.raises(ReferenceProblem) as info:

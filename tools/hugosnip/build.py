@@ -12,7 +12,6 @@ from .lock import build_lock
 from .plan import Plan, make_plan
 from .project import Project
 from .results import check_against, embedded_at, make_doc
-from .run import run_many
 from .scan import Reference, scan_site
 
 
@@ -53,14 +52,46 @@ def _rel(config: Config, path: Path) -> str:
 
 
 def build(config: Config, *, explain: bool = False, jobs: int | None = None, run_hugo: bool = True,
-          hugo_args: tuple[str, ...] = (), out=None) -> int:
+          hugo_args: tuple[str, ...] = (), out=None, early=None) -> int:
+    """Bring the results up to date, then build the site with Hugo.
+
+    Results are usually up to date, so Hugo starts at once (the command line starts it even
+    before importing this module: ``early``), beside the planning, with its output held back;
+    if anything is written, that early run is dropped and Hugo runs again after.
+    """
+    out = out or sys.stdout
+    if run_hugo and early is None:
+        early = hugo.start(config.root, list(hugo_args))
+    try:
+        status, changed = update(config, explain=explain, jobs=jobs, out=out)
+    except BaseException:
+        hugo.cancel(early)
+        raise
+    if status or changed or not run_hugo:
+        hugo.cancel(early)
+        early = None
+    if status or not run_hugo:
+        return status
+    try:
+        code = hugo.finish(early) if early else hugo.run(config.root, list(hugo_args))
+    except FileNotFoundError as exc:
+        return report([HugoFailed("hugo", None, str(exc))])
+    if code:
+        return report([HugoFailed("hugo", None, f"Hugo failed with status {code} (its errors are above)")])
+    return EXIT_OK
+
+
+def update(config: Config, *, explain: bool = False, jobs: int | None = None, out=None) -> tuple[int, bool]:
+    """Scan, plan, run what is stale, store. Returns the exit status and whether anything was written."""
     out = out or sys.stdout
     project, refs, problems = collect(config)
     if problems:
-        return report(problems)
+        return report(problems), False
     with build_lock(config.root):
-        store.remove(store.stray_temporaries(config))
+        strays = store.stray_temporaries(config)
+        store.remove(strays)
         plan = make_plan(project)
+        project.save_cache()
         problems += plan.problems
         embeds = embedded_at(refs)
         written: dict[str, dict] = {}
@@ -69,14 +100,16 @@ def build(config: Config, *, explain: bool = False, jobs: int | None = None, run
                 written[entry.module.ref] = doc = make_doc(entry, None)
                 store.save(config, entry.module.ref, doc, {})
         snippets = [e for e in plan.stale if not e.module.is_library]
-        count = len(snippets)
+        outcomes = []
+        if snippets:
+            from .run import run_many  # only a build that runs something pays for it
 
-        def started(outcome_module, event):
-            if event["event"] == "start" and event["cell"] == outcome_module.cells[0].name:
-                print(f"hugosnip: running {outcome_module.rel}", file=out, flush=True)
+            def started(module, event):
+                if event["event"] == "start" and event["cell"] == module.cells[0].name:
+                    print(f"hugosnip: running {module.rel}", file=out, flush=True)
 
-        outcomes = run_many(project, [e.module for e in snippets], jobs if jobs is not None else config.jobs,
-                            on_event=started if count else None)
+            outcomes = run_many(project, [e.module for e in snippets],
+                                jobs if jobs is not None else config.jobs, on_event=started)
         for entry, outcome in zip(snippets, outcomes):
             if outcome.ok:
                 written[entry.module.ref] = doc = make_doc(entry, outcome)
@@ -88,21 +121,15 @@ def build(config: Config, *, explain: bool = False, jobs: int | None = None, run
         for entry in plan.entries:
             if explain or (entry.stale and not entry.module.is_library):
                 print(_explain(entry, outcomes, snippets), file=out)
-        store.remove(plan.orphan_results)
-        store.remove(unused_figures(config))
+        unused = unused_figures(config) if (written or plan.orphan_results or plan.orphan_figures) else []
+        store.remove(plan.orphan_results + unused)
         problems += check_against(refs, current_docs(plan, written))
+    changed = bool(written or strays or plan.orphan_results or unused)
     if problems:
         print(f"hugosnip: {len(problems)} problem(s); the committed results of failing snippets "
               "are left as they were", file=sys.stderr)
-        return report(problems)
-    if run_hugo:
-        try:
-            status = hugo.run(config.root, list(hugo_args))
-        except FileNotFoundError as exc:
-            return report([HugoFailed("hugo", None, str(exc))])
-        if status:
-            return report([HugoFailed("hugo", None, f"Hugo failed with status {status} (its errors are above)")])
-    return EXIT_OK
+        return report(problems), changed
+    return EXIT_OK, changed
 
 
 def _explain(entry, outcomes, snippets) -> str:

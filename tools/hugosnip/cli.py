@@ -7,8 +7,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .config import find_root, load
-from .errors import EXIT_INPUT, Problem
+from .root import find_root
 
 DESCRIPTION = "Run the Python snippets a Hugo site embeds, check them, and build the site."
 
@@ -42,12 +41,18 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    early = None
     try:
-        config = load(find_root(args.root))
+        root = find_root(args.root)
+        if args.command == "build" and not args.no_hugo:
+            from . import hugo  # start Hugo first: a warm build is mostly Hugo's time
+            early = hugo.start(root, list(args.hugo_args))
+        from .config import load
+        config = load(root)
         if args.command == "build":
             from .build import build
             return build(config, explain=args.explain, jobs=args.jobs, run_hugo=not args.no_hugo,
-                         hugo_args=tuple(args.hugo_args))
+                         hugo_args=tuple(args.hugo_args), early=early)
         if args.command == "check":
             from .check import check
             return check(config, rerun=args.rerun, jobs=args.jobs)
@@ -55,7 +60,13 @@ def main(argv: list[str] | None = None) -> int:
             from .build import clean
             return clean(config)
         return run_command(config, args.target, args.figures)
-    except Problem as problem:
+    except Exception as problem:
+        from .errors import Problem
+        if not isinstance(problem, Problem):
+            raise
+        if early is not None:
+            from . import hugo
+            hugo.cancel(early)
         print(problem.render(), file=sys.stderr)
         return problem.code
     except KeyboardInterrupt:
@@ -68,6 +79,7 @@ def run_command(config, target: str, figures: Path | None, out=None) -> int:
     import jinja2
 
     from .build import report
+    from .errors import Problem
     from .project import Project
     from .run import run_module
     from .scan import Reference

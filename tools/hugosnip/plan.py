@@ -7,46 +7,44 @@ numpy, torch and hugosnip. A library module's result (its objects' source) depen
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import json
+import os
 import platform
+import sys
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 
 from . import __version__, store
-from .errors import Problem
+from .errors import InputError, Problem
 from .project import Module, Project, sha256
 
 
-def versions() -> dict[str, str]:
-    found = {"python": platform.python_version(), "hugosnip": __version__}
-    for dist in ("numpy", "torch"):
+def installed_version(dist: str) -> str:
+    """A distribution's version, read off its ``<name>-<version>.dist-info`` folder name.
+
+    This is what ``importlib.metadata.version`` finds, without the 20 ms its import costs on
+    every warm build; it is used as a fallback for other layouts.
+    """
+    prefix = dist.lower() + "-"
+    for folder in sys.path:
         try:
-            found[dist] = metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            found[dist] = "absent"
-    return found
+            names = os.listdir(folder or ".")
+        except OSError:
+            continue
+        for name in names:
+            if name.lower().startswith(prefix) and name.endswith(".dist-info"):
+                return name[len(prefix):-len(".dist-info")]
+    from importlib import metadata
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "absent"
 
 
-def imported_names(module: Module) -> set[str]:
-    """Dotted names the module may import, relative imports made absolute."""
-    package = module.dotted if module.path.name == "__init__.py" else module.dotted.rpartition(".")[0]
-    names: set[str] = set()
-    for node in ast.walk(ast.parse(module.source)):
-        if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                parts = package.split(".")
-                base = ".".join(parts[: len(parts) - node.level + 1])
-                origin = f"{base}.{node.module}" if node.module else base
-            else:
-                origin = node.module or ""
-            names.add(origin)
-            names.update(f"{origin}.{alias.name}" for alias in node.names)  # may be submodules
-    return names
+def versions() -> dict[str, str]:
+    return {"python": platform.python_version(), "hugosnip": __version__,
+            "numpy": installed_version("numpy"), "torch": installed_version("torch")}
 
 
 def local_files(project: Project, dotted: str) -> list[Module]:
@@ -73,7 +71,7 @@ def dependencies(project: Project, module: Module) -> list[Module]:
         todo.append(parent)
     while todo:
         current = todo.pop()
-        for name in imported_names(current):
+        for name in current.imports:
             for dep in local_files(project, name):
                 if dep.ref not in seen:
                     seen[dep.ref] = dep
@@ -145,7 +143,14 @@ def make_plan(project: Project) -> Plan:
     env = versions()
     entries, problems = [], []
     kept = set()   # results of modules that cannot be planned now: never orphans
+    folders = {ref.rpartition("/")[0] for ref in project.modules}
     for module in project.modules.values():
+        stem = module.ref[: -len(".py")]
+        if any(f == stem or f.startswith(stem + "/") for f in folders):
+            problems.append(InputError(module.rel, None, f"{module.rel} and the folder {config.snippets}/{stem}/ "
+                                       f"would share data/hugosnip/{stem}: rename one of them"))
+            kept.add(store.result_path(config, module.ref))
+            continue
         try:
             if module.is_library and not module.objects:
                 continue  # nothing a page could embed (an empty __init__.py, say)

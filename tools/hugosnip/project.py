@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import ast
 import difflib
 import hashlib
+import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from pathlib import Path, PurePosixPath
 
-from .cells import Cell, parse_cells
+from . import __version__
+from .cells import Cell, Options, parse_cells
 from .config import Config
 from .errors import PathRefused, Problem, ReferenceProblem
 from .objects import find_objects
@@ -20,6 +23,32 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+ANALYSIS_CACHE = Path(".hugosnip", "analysis.json")
+
+
+def imported_names(tree: ast.Module, package: str) -> list[str]:
+    """Dotted names a module may import, relative imports made absolute, sorted."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                parts = package.split(".")
+                base = ".".join(parts[: len(parts) - node.level + 1])
+                origin = f"{base}.{node.module}" if node.module else base
+            else:
+                origin = node.module or ""
+            names.add(origin)
+            names.update(f"{origin}.{alias.name}" for alias in node.names)  # may be submodules
+    return sorted(names)
+
+
+def _cell_from(data: dict) -> Cell:
+    options = dict(data["options"], data=tuple(data["options"]["data"]))
+    return Cell(data["name"], data["line"], data["code"], data["code_line"], Options(**options))
+
+
 @dataclass
 class Module:
     path: Path      # absolute
@@ -27,6 +56,22 @@ class Module:
     ref: str        # relative to the snippet folder, as pages name it: "demo/basics.py"
     dotted: str     # "snippets.demo.basics"
     raw: bytes = field(repr=False)
+    cache: dict = field(default_factory=dict, repr=False)   # the project's analysis cache
+
+    @cached_property
+    def analysis(self) -> dict:
+        """Cells, objects and imports: read off the source once, then cached by its digest."""
+        key = f"{self.rel}:{self.digest}"
+        if key not in self.cache:
+            cells = parse_cells(self.source, self.rel)   # raises on a syntax error: not cached
+            package = self.dotted if self.path.name == "__init__.py" else self.dotted.rpartition(".")[0]
+            self.cache[key] = {
+                "cells": [dict(asdict(c), options=dict(asdict(c.options), data=list(c.options.data)))
+                          for c in cells],
+                "objects": find_objects(self.source),
+                "imports": imported_names(ast.parse(self.source), package),
+            }
+        return self.cache[key]
 
     @cached_property
     def source(self) -> str:
@@ -41,11 +86,15 @@ class Module:
 
     @cached_property
     def cells(self) -> list[Cell]:
-        return parse_cells(self.source, self.rel)
+        return [_cell_from(c) for c in self.analysis["cells"]]
 
-    @cached_property
+    @property
     def objects(self) -> dict[str, dict]:
-        return find_objects(self.source)
+        return self.analysis["objects"]
+
+    @property
+    def imports(self) -> list[str]:
+        return self.analysis["imports"]
 
     @property
     def is_library(self) -> bool:
@@ -61,6 +110,28 @@ class Project:
         self.base = config.snippet_dir.resolve()
         self.package = ".".join(PurePosixPath(config.snippets).parts)
         self._modules: dict[str, Module] | None = None
+        self.cache = self._read_cache()
+
+    def _read_cache(self) -> dict:
+        try:
+            data = json.loads((self.config.root / ANALYSIS_CACHE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return data.get("entries", {}) if data.get("hugosnip") == __version__ else {}
+
+    def save_cache(self) -> None:
+        """Keep the analyses of the files as they are now (build only: check writes nothing)."""
+        from .store import write_atomic
+        keep = {f"{m.rel}:{m.digest}" for m in self.modules.values()}
+        entries = {k: v for k, v in self.cache.items() if k in keep}
+        path = self.config.root / ANALYSIS_CACHE
+        data = json.dumps({"hugosnip": __version__, "entries": entries}, ensure_ascii=False, sort_keys=True)
+        try:
+            if path.read_text(encoding="utf-8") == data:
+                return
+        except OSError:
+            pass
+        write_atomic(path, data.encode("utf-8"))
 
     @property
     def modules(self) -> dict[str, Module]:
@@ -83,7 +154,7 @@ class Project:
         if dotted.endswith(".__init__"):
             dotted = dotted[: -len(".__init__")]
         rel = (PurePosixPath(self.config.snippets) / ref).as_posix()
-        return Module(path, rel, ref, dotted, path.read_bytes())
+        return Module(path, rel, ref, dotted, path.read_bytes(), self.cache)
 
     def data_path(self, name: str, where: str, line: int | None) -> Path:
         """A data file a cell declares, checked to lie inside the snippet folder."""

@@ -7,7 +7,10 @@ from dataclasses import asdict
 from . import store
 from .errors import Problem, ReferenceProblem
 from .plan import Entry
-from .run import Outcome
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .run import Outcome
 from .scan import Reference
 
 

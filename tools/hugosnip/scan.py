@@ -51,6 +51,7 @@ class _Shortcode:
     line: int
     inner: str
     comment: bool
+    percent: bool    # the {{% ... %}} form
 
 
 def _line_of(text: str, offset: int) -> int:
@@ -80,7 +81,7 @@ def _shortcodes(text: str, page: str, start: int) -> list[_Shortcode]:
                                    f"has no closing {closer}")
         inner = text[m.end():end]
         comment = inner.lstrip().startswith("/*") and inner.rstrip().endswith("*/")
-        found.append(_Shortcode(m.start(), end + len(closer), line, inner, comment))
+        found.append(_Shortcode(m.start(), end + len(closer), line, inner, comment, m.group(1) == "%"))
         pos = end + len(closer)
     return found
 
@@ -160,6 +161,9 @@ def scan_text(text: str, page: str) -> list[Reference]:
         if s.comment or i in examples:
             continue
         name, params = _parse_params(s.inner, page, s.line)
+        if name in KINDS and s.percent:
+            raise ReferenceProblem(page, s.line, f"write {{{{< {name} ... >}}}}, not {{{{% {name} ... %}}}}: "
+                                   "with %, Hugo reads the snippet's output as Markdown again")
         if name in KINDS:
             _check_params(name, params, page, s.line)
             refs.append(Reference(page, s.line, name, params))
