@@ -217,7 +217,7 @@ def train_rnnlm(net: RNNLM, X, Y, learning_rate: float = 1.0, batch_size: int = 
             loss.backward()
             nn.utils.clip_grad_norm_(net.parameters(), clip)
             opt.step()
-            total, tokens = total + float(loss) * n, tokens + n
+            total, tokens = total + float(loss.detach()) * n, tokens + n
         history.append(total / tokens)
     return history
 
