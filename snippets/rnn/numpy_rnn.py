@@ -2,7 +2,8 @@
 
     a_t = U x_t + W s_{t-1}      x_t: one-hot word (never built: U x_t = U[:, x_t])
     s_t = tanh(a_t)              hidden state, s_{-1} = 0
-    o_t = softmax(V s_t)         distribution over the next word
+    z_t = V s_t                  scores
+    o_t = softmax(z_t)           distribution over the next word
     L   = -sum_t log o_t[y_t]    cross-entropy, y_t = x_{t+1}
 
 Shapes (V = vocabulary size, H = hidden size, T = sentence length):
@@ -112,6 +113,8 @@ class RNN:
         The states are computed sentence by sentence, then the output layer
         runs on `chunk` tokens at a time, in one reused (chunk, V) buffer
         (fresh large arrays cost more than the arithmetic)."""
+        if len(X) == 0:
+            return 0.0
         S = np.concatenate([self.states(x) for x in X])  # (N, H)  all tokens
         targets = np.concatenate(Y)                      # (N,)
         z = np.empty((chunk, self.word_dim), self.dtype)  # (chunk, V)
@@ -136,13 +139,13 @@ class RNN:
         column x_t of U receives (see dense_dU)."""
         T = len(y)
         do = o.copy()                                 # (T, V)
-        do[np.arange(T), y] -= 1                      # dL/d(V s_t) = o_t - onehot(y_t)   [softmax + cross-entropy]
-        dV = do.T @ s                                 # (V, H)  dL/dV = sum_t do_t s_t^T  [product rule on V s_t]
-        ds = do @ self.V                              # (T, H)  dL_t/ds_t = V^T do_t      [chain rule through V s_t]
-        dtanh = 1 - s * s                             # (T, H)  ds_t/da_t = 1 - s_t^2     [tanh']
-        da = backprop_through_time(ds * dtanh, dtanh, self.W, self.bptt_truncate)  # (T, H)
+        do[np.arange(T), y] -= 1                      # dL/dz_t = o_t - onehot(y_t)         [softmax + cross-entropy]
+        dV = do.T @ s                                 # (V, H) dL/dV = sum_t dL/dz_t s_t^T  [z_t = V s_t]
+        ds = do @ self.V                              # (T, H) dL_t/ds_t = V^T dL/dz_t      [chain rule through z_t = V s_t]
+        dtanh = 1 - s * s                             # (T, H) ds_t/da_t = 1 - s_t^2        [tanh' = 1 - tanh^2]
+        da = backprop_through_time(ds * dtanh, dtanh, self.W, self.bptt_truncate)  # (T, H) dL/da_t  [chain rule back in time]
         s_prev = np.vstack([np.zeros((1, self.hidden_dim), self.dtype), s[:-1]])    # (T, H) s_{t-1}
-        dW = da.T @ s_prev                            # (H, H)  dL/dW = sum_t da_t s_{t-1}^T  [a_t = ... + W s_{t-1}]
+        dW = da.T @ s_prev                            # (H, H) dL/dW = sum_t dL/da_t s_{t-1}^T  [a_t = U x_t + W s_{t-1}]
         return da, dV, dW
 
     def bptt(self, x, y) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -168,7 +171,8 @@ def backprop_through_time(delta: np.ndarray, dtanh: np.ndarray, W: np.ndarray,
     """Sum, for every step m, the gradients dL_t/da_m that reach it.
 
     delta[t] = dL_t/da_t (T, H): each loss's gradient at its own step.
-    Going one step back:  dL_t/da_{m-1} = (W^T dL_t/da_m) * (1 - s_{m-1}^2).
+    Going one step back:  dL_t/da_{m-1} = (W^T dL_t/da_m) * (1 - s_{m-1}^2);
+    with gradients stored as rows, W^T g is written g @ W.
     With truncation k, dL_t only reaches steps m >= t - k."""
     T = len(delta)
     if bptt_truncate is None or bptt_truncate >= T - 1:
@@ -178,8 +182,8 @@ def backprop_through_time(delta: np.ndarray, dtanh: np.ndarray, W: np.ndarray,
             carry = delta[t] + (carry @ W) * dtanh[t]  # dL/da_t = dL_t/da_t + W^T dL/da_{t+1} * tanh'  [chain rule]
             da[t] = carry
         return da
-    # Truncated: carry every loss back one step at a time, k times; all
-    # sentences positions move together (lag j: row m holds dL_{m+j}/da_m).
+    # Truncated: carry every loss back one step at a time, k times, all
+    # positions at once (at lag j, row m holds dL_{m+j}/da_m).
     da = delta.copy()                                 # (T, H)  lag 0
     lag = delta
     for j in range(1, bptt_truncate + 1):
