@@ -168,3 +168,11 @@ def test_main_prints_the_figures(capsys, vi_file):
     data.main([str(vi_file), "--vocab-size", "10"])
     out = capsys.readouterr().out
     assert "sentences: 7" in out and "coverage:" in out
+
+
+def test_an_edited_file_is_read_again(tmp_path):
+    path = tmp_path / "t.txt"
+    path.write_text("Một câu. Hai câu.", encoding="utf-8")
+    assert len(data.tokenized_sentences(path)) == 2
+    path.write_text("Một câu. Hai câu. Ba câu!", encoding="utf-8")
+    assert data.tokenized_sentences(path)[-1] == [SENTENCE_START, "ba", "câu", "!", SENTENCE_END]

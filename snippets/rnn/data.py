@@ -181,8 +181,10 @@ class Corpus:
 
 
 @functools.lru_cache(maxsize=4)
-def _sentences(path: str | None) -> tuple[tuple[str, ...], ...]:
-    """Tokenized, wrapped sentences; memoized in memory (never on disk)."""
+def _sentences(path: str | None, stamp=None) -> tuple[tuple[str, ...], ...]:
+    """Tokenized, wrapped sentences; memoized in memory (never on disk).
+
+    `stamp` (size, mtime) is only part of the cache key: an edited file is read again."""
     paragraphs = read_plays() if path is None else read_text(path)
     out = []
     for paragraph in paragraphs:
@@ -195,8 +197,11 @@ def _sentences(path: str | None) -> tuple[tuple[str, ...], ...]:
 
 def tokenized_sentences(path=None) -> list[list[str]]:
     """Every sentence of the corpus (default: the plays) as wrapped tokens."""
-    key = None if path is None else str(pathlib.Path(path).resolve())
-    return [list(s) for s in _sentences(key)]
+    if path is None:
+        return [list(s) for s in _sentences(None)]
+    path = pathlib.Path(path).resolve()
+    info = path.stat()
+    return [list(s) for s in _sentences(str(path), (info.st_size, info.st_mtime_ns))]
 
 
 def split_indices(n: int, val_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
