@@ -40,8 +40,8 @@ def test_all_options():
 
 
 @pytest.mark.parametrize("source, message", [
-    ("# %% a colour=red\n", "snippets/a.py:1: unknown cell option 'colour'; known: data, echo, output, "
-                            "raises, rtol, timeout, varies"),
+    ("# %% a colour=red\n", "snippets/a.py:1: unknown cell option 'colour'; known: alone, data, echo, "
+                            "output, raises, rtol, timeout, varies"),
     ("x = 1\n# %% a timeout=-1\n", "snippets/a.py:2: bad value for timeout: '-1' (expected a positive number)"),
     ("# %% a echo=maybe\n", "snippets/a.py:1: bad value for echo: 'maybe' (expected true or false)"),
     ("# %% a\n# %% a\n", "snippets/a.py:2: cell 'a' is already defined at line 1"),

@@ -32,6 +32,7 @@ class Options:
     varies: bool = False       # output changes from run to run: compare its shape only
     rtol: float | None = None  # None = the site's default
     data: tuple[str, ...] = () # data files the cell reads (relative to the snippet folder)
+    alone: bool = False        # run this module with no other module at the same time
 
 
 def _bool(value: str) -> bool:
@@ -62,7 +63,7 @@ def _paths(value: str) -> tuple[str, ...]:
 
 
 PARSERS = {"echo": _bool, "output": _bool, "timeout": _positive, "raises": _exception_name,
-           "varies": _bool, "rtol": _positive, "data": _paths}
+           "varies": _bool, "rtol": _positive, "data": _paths, "alone": _bool}
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ class Config:
     rtol: float = 1e-6              # relative tolerance of numbers in `check --rerun`
     seed: int = 0                   # random, numpy and torch are seeded with it
     jobs: int = 0                   # snippet modules run at once; 0 = one per core
+    memory_limit: int = 8192        # megabytes of address space per worker; 0 = no limit
 
     @property
     def snippet_dir(self) -> Path:
@@ -39,7 +40,7 @@ class Config:
 
 
 _TYPES = {"snippets": str, "timeout": (int, float), "output_limit": int, "rtol": (int, float),
-          "seed": int, "jobs": int}
+          "seed": int, "jobs": int, "memory_limit": int}
 
 
 def load(root: Path) -> Config:

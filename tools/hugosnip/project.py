@@ -126,7 +126,7 @@ class Project:
         keep = {f"{m.rel}:{m.digest}" for m in self.modules.values()} | set(self.pages_seen)
         entries = {k: v for k, v in self.cache.items() if k in keep}
         path = self.config.root / ANALYSIS_CACHE
-        data = json.dumps({"hugosnip": __version__, "entries": entries}, ensure_ascii=False, sort_keys=True)
+        data = json.dumps({"hugosnip": __version__, "entries": entries}, ensure_ascii=False)
         try:
             if path.read_text(encoding="utf-8") == data:
                 return

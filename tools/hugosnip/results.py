@@ -35,7 +35,8 @@ def make_doc(entry: Entry, outcome: Outcome | None) -> dict:
         "inputs": entry.inputs,
         "order": [c.name for c in module.cells],
         "cells": cells,
-        "objects": module.objects,
+        # in source order, however the analysis cache stored them
+        "objects": dict(sorted(module.objects.items(), key=lambda kv: (kv[1]["line"], kv[0]))),
     }
 
 

@@ -12,9 +12,11 @@ import json
 import os
 import select
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, asdict
@@ -60,8 +62,98 @@ def _signal_name(number: int) -> str:
         return f"signal {number}"
 
 
+def worker_env(config) -> dict[str, str]:
+    return dict(os.environ, MPLBACKEND="Agg", PYTHONHASHSEED=str(config.seed),
+                PYTHONPATH=os.pathsep.join(filter(None, [str(config.root), TOOLS_DIR,
+                                                         os.environ.get("PYTHONPATH")])))
+
+
+class Spawned:
+    """A worker started as a new Python process (``python -m hugosnip.worker``)."""
+
+    def __init__(self, config, events: int, out, err, job):
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "hugosnip.worker", str(events)],
+            stdin=job, stdout=out, stderr=err, pass_fds=(events,),
+            cwd=config.root, env=worker_env(config), start_new_session=True)
+        self.pid = self.proc.pid
+
+    def wait(self) -> int:
+        return self.proc.wait()
+
+
+class ForkServer:
+    """The parent's side of ``zygote.py``: launches forked workers and learns how they end."""
+
+    def __init__(self, config, preload: list[str]):
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "hugosnip.zygote", str(theirs.fileno()), ",".join(preload)],
+            pass_fds=(theirs.fileno(),), stdout=subprocess.DEVNULL, cwd=config.root,
+            env=worker_env(config), start_new_session=True)
+        theirs.close()
+        self.sock = ours
+        self.send_lock = threading.Lock()
+        self.changed = threading.Condition()
+        self.pids: dict[int, int] = {}
+        self.statuses: dict[int, int] = {}
+        self.alive = True
+        self.next_id = 0
+        threading.Thread(target=self._listen, daemon=True).start()
+
+    def _listen(self) -> None:
+        while True:
+            try:
+                message = self.sock.recv(65536)
+            except OSError:
+                message = b""
+            with self.changed:
+                if not message:
+                    self.alive = False
+                    self.changed.notify_all()
+                    return
+                reply = json.loads(message)
+                if "pid" in reply:
+                    self.pids[reply["id"]] = reply["pid"]
+                else:
+                    self.statuses[reply["id"]] = reply["status"]
+                self.changed.notify_all()
+
+    def launch(self, events: int, out, err, job) -> "Forked":
+        with self.send_lock:
+            job_id, self.next_id = self.next_id, self.next_id + 1
+            socket.send_fds(self.sock, [json.dumps({"id": job_id}).encode()],
+                            [events, out.fileno(), err.fileno(), job.fileno()])
+        with self.changed:
+            self.changed.wait_for(lambda: job_id in self.pids or not self.alive)
+            if job_id not in self.pids:
+                raise RuntimeError("the fork server died")
+            return Forked(self, job_id, self.pids[job_id])
+
+    def status(self, job_id: int) -> int:
+        with self.changed:
+            self.changed.wait_for(lambda: job_id in self.statuses or not self.alive)
+            return self.statuses.get(job_id, -signal.SIGKILL)
+
+    def close(self) -> None:
+        self.sock.close()
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+
+
+class Forked:
+    def __init__(self, server: ForkServer, job_id: int, pid: int):
+        self.server, self.job_id, self.pid = server, job_id, pid
+
+    def wait(self) -> int:
+        return self.server.status(self.job_id)
+
+
 def run_module(project: Project, module: Module, *, until: str | None = None,
-               on_event=None) -> Outcome:
+               on_event=None, server: ForkServer | None = None) -> Outcome:
     """Run the module's cells in order (stopping after cell ``until`` if given)."""
     config = project.config
     outcome = Outcome(module)
@@ -77,40 +169,38 @@ def run_module(project: Project, module: Module, *, until: str | None = None,
         job = {
             "root": str(config.root), "file": str(module.path), "dotted": module.dotted,
             "snippet_dir": str(project.base), "seed": config.seed, "output_limit": config.output_limit,
-            "figure_dir": str(figure_dir),
+            "memory_limit": config.memory_limit, "figure_dir": str(figure_dir),
             "cells": [{"name": c.name, "line": c.line, "code": c.code, "code_line": c.code_line,
                        "options": _options(c, config.timeout)} for c in cells],
         }
-        env = dict(os.environ, MPLBACKEND="Agg", PYTHONHASHSEED=str(config.seed),
-                   PYTHONPATH=os.pathsep.join(filter(None, [str(config.root), TOOLS_DIR,
-                                                            os.environ.get("PYTHONPATH")])))
+        job_path = Path(scratch, "job.json")
+        job_path.write_text(json.dumps(job), encoding="utf-8")
         read_fd, write_fd = os.pipe()
         stdout_path, stderr_path = Path(scratch, "stdout"), Path(scratch, "stderr")
-        with open(stdout_path, "wb") as out, open(stderr_path, "wb") as err:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "hugosnip.worker", str(write_fd)],
-                stdin=subprocess.PIPE, stdout=out, stderr=err, pass_fds=(write_fd,),
-                cwd=config.root, env=env, start_new_session=True)
-        os.close(write_fd)
         try:
-            proc.stdin.write(json.dumps(job).encode("utf-8"))
-            proc.stdin.close()
-            _follow(proc, read_fd, outcome, by_name, config.timeout, stderr_path, on_event)
+            with open(stdout_path, "wb") as out, open(stderr_path, "wb") as err, open(job_path, "rb") as job_in:
+                worker = (server.launch(write_fd, out, err, job_in) if server
+                          else Spawned(config, write_fd, out, err, job_in))
+        finally:
+            os.close(write_fd)
+        try:
+            _follow(worker, read_fd, outcome, by_name, config.timeout, stderr_path, on_event)
         finally:
             os.close(read_fd)
-            _kill_group(proc)
+            _kill_group(worker)
         for name in outcome.figures:
             outcome.figures[name] = (figure_dir / name).read_bytes()
     outcome.duration = time.perf_counter() - started
     return outcome
 
 
-def _kill_group(proc: subprocess.Popen) -> None:
+def _kill_group(worker) -> None:
+    """Kill the worker's whole process group (its stray threads and children too), then reap it."""
     try:
-        os.killpg(proc.pid, signal.SIGKILL)
+        os.killpg(worker.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
-    proc.wait()
+    worker.wait()
 
 
 def _follow(proc, fd, outcome: Outcome, cells: dict, default_timeout: float, stderr_path: Path,
@@ -175,17 +265,43 @@ def _follow(proc, fd, outcome: Outcome, cells: dict, default_timeout: float, std
                                  f"{what}", detail)
 
 
+HEAVY = {"numpy": "numpy", "matplotlib": "matplotlib.pyplot", "torch": "torch", "scipy": "scipy",
+         "pandas": "pandas"}
+
+
+def preload_for(project: Project, modules: list[Module]) -> list[str]:
+    """The heavy libraries the modules import (directly or through local modules)."""
+    from .plan import dependencies
+    tops = {name.split(".")[0] for m in modules for dep in dependencies(project, m) for name in dep.imports}
+    return sorted(HEAVY[t] for t in tops if t in HEAVY)
+
+
 def run_many(project: Project, modules: list[Module], jobs: int, on_event=None, on_done=None) -> list[Outcome]:
-    """Run modules, ``jobs`` at a time; results come back in the order given."""
+    """Run modules, ``jobs`` at a time, then those that asked to run alone; results in the order given.
+
+    With more than one module, workers are forked from one server that imported the heavy
+    libraries once (``zygote.py``).
+    """
     jobs = jobs or os.cpu_count() or 1
+    server = ForkServer(project.config, preload_for(project, modules)) if len(modules) > 1 else None
 
     def one(module: Module) -> Outcome:
-        outcome = run_module(project, module, on_event=on_event)
+        outcome = run_module(project, module, on_event=on_event, server=server)
         if on_done:
             on_done(outcome)
         return outcome
 
-    if jobs == 1 or len(modules) <= 1:
-        return [one(m) for m in modules]
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        return list(pool.map(one, modules))
+    alone = [m for m in modules if any(c.options.alone for c in m.cells)]
+    shared = [m for m in modules if m not in alone]
+    try:
+        if jobs == 1 or len(shared) <= 1:
+            results = [one(m) for m in shared]
+        else:
+            with ThreadPoolExecutor(max_workers=jobs) as pool:
+                results = list(pool.map(one, shared))
+        results += [one(m) for m in alone]
+    finally:
+        if server:
+            server.close()
+    by_ref = {o.module.ref: o for o in results}
+    return [by_ref[m.ref] for m in modules]

@@ -267,8 +267,12 @@ class Worker:
             if _expected(exc, options["raises"]):
                 error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
             else:
-                failure = {"kind": "raised", "message": f"{type(exc).__name__}: {exc}".strip(),
-                           "traceback": text, "line": line or cell["code_line"]}
+                message = f"{type(exc).__name__}: {exc}".strip()
+                if isinstance(exc, MemoryError) and self.job.get("memory_limit"):
+                    message = (f"MemoryError: the cell went past the memory limit of "
+                               f"{self.job['memory_limit']} MB ([params.hugosnip] memory_limit)")
+                failure = {"kind": "raised", "message": message, "traceback": text,
+                           "line": line or cell["code_line"]}
         finally:
             sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
         duration = time.perf_counter() - started
@@ -297,18 +301,30 @@ def _expected(exc: BaseException, raises: str) -> bool:
     return raises in names
 
 
-def main() -> None:
-    fd = int(sys.argv[1])
-    job = json.loads(sys.stdin.read())
+def limit_memory(megabytes: int) -> None:
+    """Cap the address space, so a runaway cell gets MemoryError instead of harming the machine."""
+    if megabytes > 0:
+        import resource
+        size = megabytes * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (size, size))
+
+
+def serve(job: dict, fd: int) -> None:
+    """Run a job in this process, then end it (also the entry point of a forked worker)."""
     sys.stdin = open(os.devnull)
     faulthandler.enable(file=sys.__stderr__)
     warnings.filterwarnings("ignore", message=".*non-interactive.*cannot be shown")
     os.chdir(job["root"])
     sys.path.insert(0, job["root"])
+    limit_memory(job.get("memory_limit", 0))
     Worker(job, fd).run()
     sys.__stdout__.flush()
     sys.__stderr__.flush()
     os._exit(0)  # threads a cell left running must not keep the worker alive
+
+
+def main() -> None:
+    serve(json.loads(sys.stdin.read()), int(sys.argv[1]))
 
 
 if __name__ == "__main__":
