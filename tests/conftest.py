@@ -55,9 +55,9 @@ def hugosnip_process(root: Path, *args: str, **kwargs) -> subprocess.Popen:
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
-    """Every committed result file of a site, by path."""
+    """Every committed result file of a site, by path (provenance, which records times, aside)."""
     found = {}
-    for folder in ("data", "assets"):
+    for folder in ("data/hugosnip", "assets/hugosnip"):
         base = root / folder
         if base.is_dir():
             for path in sorted(base.rglob("*")):

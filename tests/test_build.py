@@ -1,6 +1,7 @@
 """``hugosnip build``, ``check``, ``clean`` and ``run`` on the fixture site (Hugo not run here)."""
 
 import json
+import re
 
 import pytest
 
@@ -15,11 +16,16 @@ def built(site, cli):
 
 
 def test_second_build_runs_nothing_and_explains_why(built, cli):
+    assert cli(built, "build", "--no-hugo").out == "hugosnip: 5 result(s) up to date, nothing ran\n"
     result = cli(built, "build", "--no-hugo", "--explain")
     assert result.status == 0
-    assert result.out == ("reused snippets/demo.py: up to date\nreused snippets/lib.py: up to date\n"
-                          "reused snippets/other.py: up to date\nreused snippets/pkg/user.py: up to date\n"
-                          "reused snippets/plot.py: up to date\n")
+    assert result.out == (
+        "status  action       time  peak MB  module                why\n"
+        "ok      reused          -        -  snippets/demo.py      up to date\n"
+        "ok      reused          -        -  snippets/lib.py       up to date\n"
+        "ok      reused          -        -  snippets/other.py     up to date\n"
+        "ok      reused          -        -  snippets/pkg/user.py  up to date\n"
+        "ok      reused          -        -  snippets/plot.py      up to date\n")
 
 
 def test_editing_a_library_reruns_its_importers_alone(built, cli):
@@ -27,8 +33,36 @@ def test_editing_a_library_reruns_its_importers_alone(built, cli):
     result = cli(built, "build", "--no-hugo")
     lines = result.out.splitlines()
     assert lines[0] == "hugosnip: running snippets/demo.py"
-    assert lines[1].startswith("ran snippets/demo.py (") and lines[1].endswith(" s): snippets/lib.py changed")
-    assert len(lines) == 2
+    assert re.fullmatch(r"ok      ran +\d+\.\d\d s +\d+  snippets/demo\.py      snippets/lib\.py changed", lines[2])
+    assert lines[3] == "ok      read            -        -  snippets/lib.py       snippets/lib.py changed"
+    assert [l.split()[1] for l in lines[4:]] == ["reused", "reused", "reused"]
+
+
+def test_reports_as_json_and_junit(built, cli, tmp_path):
+    write(built / "snippets/other.py", "# %% only\n1 / 0\n")
+    result = cli(built, "build", "--no-hugo", "--json", str(tmp_path / "r.json"), "--junit", str(tmp_path / "j.xml"))
+    assert result.status == 3
+    data = json.loads((tmp_path / "r.json").read_text())
+    (failed,) = [m for m in data["modules"] if m["status"] != "ok"]
+    assert (failed["module"], failed["action"], failed["status"]) == ("snippets/other.py", "failed", "raised")
+    assert failed["message"] == "snippets/other.py:2: cell 'only' raised ZeroDivisionError: division by zero"
+    import xml.etree.ElementTree as ET
+    suite = ET.parse(tmp_path / "j.xml").getroot()[0]
+    assert (suite.get("tests"), suite.get("failures")) == ("5", "1")
+    (failure,) = suite.iter("failure")
+    assert failure.get("message") == failed["message"]
+    assert "ZeroDivisionError: division by zero" in failure.text
+
+
+def test_provenance_and_report_page_change_only_when_something_ran(built, cli):
+    runs = json.loads((built / "data/hugosnip_runs.json").read_text())
+    assert sorted(runs) == ["snippets/demo.py", "snippets/other.py", "snippets/pkg/user.py", "snippets/plot.py"]
+    assert set(runs["snippets/demo.py"]) == {"made", "duration", "peak_mb", "versions", "machine"}
+    page = (built / "content/bao-cao-build.md").read_text()
+    assert "| `snippets/plot.py` |" in page
+    before = (built / "data/hugosnip_runs.json").read_bytes(), page
+    cli(built, "build", "--no-hugo")
+    assert ((built / "data/hugosnip_runs.json").read_bytes(), (built / "content/bao-cao-build.md").read_text()) == before
 
 
 @pytest.mark.parametrize("code, status, first_line", [

@@ -9,7 +9,8 @@ from . import hugo, store
 from .config import Config
 from .errors import EXIT_OK, HugoFailed, Problem, exit_status
 from .lock import build_lock
-from .plan import Plan, make_plan
+from . import report as reporting
+from .plan import Plan, make_plan, versions
 from .project import Project
 from .results import check_against, embedded_at, make_doc
 from .scan import Reference, scan_site
@@ -52,7 +53,8 @@ def _rel(config: Config, path: Path) -> str:
 
 
 def build(config: Config, *, explain: bool = False, jobs: int | None = None, run_hugo: bool = True,
-          hugo_args: tuple[str, ...] = (), out=None, early=None) -> int:
+          hugo_args: tuple[str, ...] = (), out=None, early=None, json_path: Path | None = None,
+          junit_path: Path | None = None) -> int:
     """Bring the results up to date, then build the site with Hugo.
 
     Results are usually up to date, so Hugo starts at once (the command line starts it even
@@ -63,7 +65,8 @@ def build(config: Config, *, explain: bool = False, jobs: int | None = None, run
     if run_hugo and early is None:
         early = hugo.start(config.root, list(hugo_args))
     try:
-        status, changed = update(config, explain=explain, jobs=jobs, out=out)
+        status, changed = update(config, explain=explain, jobs=jobs, out=out, json_path=json_path,
+                                 junit_path=junit_path)
     except BaseException:
         hugo.cancel(early)
         raise
@@ -81,7 +84,8 @@ def build(config: Config, *, explain: bool = False, jobs: int | None = None, run
     return EXIT_OK
 
 
-def update(config: Config, *, explain: bool = False, jobs: int | None = None, out=None) -> tuple[int, bool]:
+def update(config: Config, *, explain: bool = False, jobs: int | None = None, out=None,
+           json_path: Path | None = None, junit_path: Path | None = None) -> tuple[int, bool]:
     """Scan, plan, run what is stale, store. Returns the exit status and whether anything was written."""
     out = out or sys.stdout
     project, refs, problems = collect(config)
@@ -103,13 +107,13 @@ def update(config: Config, *, explain: bool = False, jobs: int | None = None, ou
         outcomes = []
         if snippets:
             from .run import run_many  # only a build that runs something pays for it
-
-            def started(module, event):
-                if event["event"] == "start" and event["cell"] == module.cells[0].name:
-                    print(f"hugosnip: running {module.rel}", file=out, flush=True)
-
-            outcomes = run_many(project, [e.module for e in snippets],
-                                jobs if jobs is not None else config.jobs, on_event=started)
+            progress = reporting.Progress(len(snippets), out)
+            try:
+                outcomes = run_many(project, [e.module for e in snippets],
+                                    jobs if jobs is not None else config.jobs,
+                                    on_event=progress.event, on_done=progress.finished)
+            finally:
+                progress.close()
         for entry, outcome in zip(snippets, outcomes):
             if outcome.ok:
                 written[entry.module.ref] = doc = make_doc(entry, outcome)
@@ -118,31 +122,25 @@ def update(config: Config, *, explain: bool = False, jobs: int | None = None, ou
                 problem = outcome.problem
                 problem.detail[:0] = [f"embedded at {w}" for w in embeds.get(entry.module.ref, [])]
                 problems.append(problem)
-        for entry in plan.entries:
-            if explain or (entry.stale and not entry.module.is_library):
-                print(_explain(entry, outcomes, snippets), file=out)
         unused = unused_figures(config) if (written or plan.orphan_results or plan.orphan_figures) else []
         store.remove(plan.orphan_results + unused)
         problems += check_against(refs, current_docs(plan, written))
-    changed = bool(written or strays or plan.orphan_results or unused)
+        rows = reporting.rows_of(plan, snippets, outcomes)
+        if explain or snippets:
+            print(reporting.table(rows), file=out, end="")
+        else:
+            print(f"hugosnip: {len(rows)} result(s) up to date, nothing ran", file=out)
+        reporting.write_reports(config, rows, json_path, junit_path)
+        provenance = False
+        if snippets or plan.orphan_results:
+            provenance = reporting.update_runs(config, plan, snippets, outcomes, versions())
+            provenance = reporting.write_page(config) or provenance
+    changed = bool(written or strays or plan.orphan_results or unused or provenance)
     if problems:
         print(f"hugosnip: {len(problems)} problem(s); the committed results of failing snippets "
               "are left as they were", file=sys.stderr)
         return report(problems), changed
     return EXIT_OK, changed
-
-
-def _explain(entry, outcomes, snippets) -> str:
-    rel = entry.module.rel
-    if not entry.stale:
-        return f"reused {rel}: up to date"
-    why = "; ".join(entry.reasons)
-    if entry.module.is_library:
-        return f"read {rel} (library): {why}"
-    outcome = outcomes[snippets.index(entry)]
-    if outcome.ok:
-        return f"ran {rel} ({outcome.duration:.2f} s): {why}"
-    return f"failed {rel}: {why}"
 
 
 def clean(config: Config, out=None) -> int:

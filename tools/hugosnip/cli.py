@@ -23,6 +23,10 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--explain", action="store_true", help="say for every module why it ran or was reused")
     build.add_argument("-j", "--jobs", type=int, help="snippet modules run at once (default: one per core)")
     build.add_argument("--no-hugo", action="store_true", help="stop after storing results")
+    build.add_argument("--json", type=Path, metavar="FILE", help="the build report as JSON "
+                       "(default .hugosnip/report.json)")
+    build.add_argument("--junit", type=Path, metavar="FILE", help="the build report as JUnit XML "
+                       "(default .hugosnip/junit.xml)")
     build.add_argument("hugo_args", nargs="*", metavar="-- HUGO_ARG", help="passed to hugo after '--'")
 
     check = sub.add_parser("check", help="exit non-zero when a result is missing, stale or orphaned")
@@ -52,7 +56,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "build":
             from .build import build
             return build(config, explain=args.explain, jobs=args.jobs, run_hugo=not args.no_hugo,
-                         hugo_args=tuple(args.hugo_args), early=early)
+                         hugo_args=tuple(args.hugo_args), early=early, json_path=args.json,
+                         junit_path=args.junit)
         if args.command == "check":
             from .check import check
             return check(config, rerun=args.rerun, jobs=args.jobs)

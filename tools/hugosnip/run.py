@@ -36,7 +36,9 @@ class Outcome:
     durations: dict[str, float] = field(default_factory=dict)
     figures: dict[str, bytes] = field(default_factory=dict)
     problem: Problem | None = None
-    duration: float = 0.0
+    duration: float = 0.0     # the cells' own run time (sum over cells)
+    wall: float = 0.0         # from launch to end, start-up and waiting included
+    peak_kb: int = 0          # the worker's peak resident memory
 
     @property
     def ok(self) -> bool:
@@ -190,7 +192,8 @@ def run_module(project: Project, module: Module, *, until: str | None = None,
             _kill_group(worker)
         for name in outcome.figures:
             outcome.figures[name] = (figure_dir / name).read_bytes()
-    outcome.duration = time.perf_counter() - started
+    outcome.wall = time.perf_counter() - started
+    outcome.duration = sum(outcome.durations.values())
     return outcome
 
 
@@ -250,9 +253,11 @@ def _follow(proc, fd, outcome: Outcome, cells: dict, default_timeout: float, std
                                                 f"{where}{'raised ' if event['kind'] == 'raised' else ''}"
                                                 f"{event['message']}", detail)
                 if name:
+                    outcome.durations[name] = event["duration"]
                     outcome.cells[name] = event["result"]
                     outcome.figures.update(dict.fromkeys(event["result"]["figures"], b""))
             elif kind == "end":
+                outcome.peak_kb = event.get("peak_kb", 0)
                 proc.wait()
                 return
     status = proc.wait()

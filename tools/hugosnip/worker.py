@@ -238,7 +238,7 @@ class Worker:
         for cell in job["cells"]:
             if not self.run_cell(cell, namespace):
                 break
-        self.send(event="end")
+        self.send(event="end", peak_kb=_peak_kb())
 
     def run_cell(self, cell: dict, namespace: dict) -> bool:
         name, options = cell["name"], cell["options"]
@@ -290,6 +290,12 @@ class Worker:
             return False
         self.send(event="done", cell=name, duration=duration, result=result)
         return True
+
+
+def _peak_kb() -> int:
+    """Peak resident memory of this worker, in KiB (Linux reports ru_maxrss in KiB)."""
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 def _expected(exc: BaseException, raises: str) -> bool:
