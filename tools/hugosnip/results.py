@@ -28,9 +28,10 @@ def make_doc(entry: Entry, outcome: Outcome | None) -> dict:
         result = outcome.cells[cell.name]
         cells[cell.name] = {"line": cell.line, "code": cell.code, "code_line": cell.code_line,
                             "options": cell_options(cell), **result}
-    return {
+    doc = {
         "hugosnip": store.SCHEMA,
         "file": module.rel,
+        "module": module.dotted,
         "key": entry.key,
         "inputs": entry.inputs,
         "order": [c.name for c in module.cells],
@@ -38,6 +39,11 @@ def make_doc(entry: Entry, outcome: Outcome | None) -> dict:
         # in source order, however the analysis cache stored them
         "objects": dict(sorted(module.objects.items(), key=lambda kv: (kv[1]["line"], kv[0]))),
     }
+    if cells:  # what a reader downloads to run it: the file itself, and a notebook of its cells
+        from .notebook import notebook
+        doc["source"] = module.source
+        doc["notebook"] = notebook(module.rel, module.dotted, module.cells, outcome.cells)
+    return doc
 
 
 def check_against(refs: list[Reference], docs: dict[str, dict]) -> list[Problem]:

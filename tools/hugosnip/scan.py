@@ -16,7 +16,7 @@ from .errors import Problem, ReferenceProblem
 
 KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # shortcode: (required parameters, optional parameters)
-    "snip-cell": (("file", "cell"), ("code", "output", "value", "figures", "linenos")),
+    "snip-cell": (("file", "cell"), ("code", "output", "value", "figures", "linenos", "run")),
     "snip-source": (("file", "object"), ("linenos",)),
     "snip-value": (("file", "cell"), ("var", "digits", "format")),
     "snip-figure": (("file", "cell"), ("n", "caption", "alt")),
