@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import hugo, store
@@ -65,8 +66,9 @@ def build(config: Config, *, explain: bool = False, jobs: int | None = None, run
     if run_hugo and early is None:
         early = hugo.start(config.root, list(hugo_args))
     try:
-        status, changed = update(config, explain=explain, jobs=jobs, out=out, json_path=json_path,
-                                 junit_path=junit_path)
+        result = update(config, explain=explain, jobs=jobs, out=out, json_path=json_path,
+                        junit_path=junit_path)
+        status, changed = result.status, result.changed
     except BaseException:
         hugo.cancel(early)
         raise
@@ -84,13 +86,21 @@ def build(config: Config, *, explain: bool = False, jobs: int | None = None, run
     return EXIT_OK
 
 
+@dataclass
+class Update:
+    status: int                 # exit status
+    changed: bool               # anything written (Hugo must read the results again)
+    problems: list[Problem]     # as reported
+    run_time: float = 0.0       # the snippets' own run time, summed
+
+
 def update(config: Config, *, explain: bool = False, jobs: int | None = None, out=None,
-           json_path: Path | None = None, junit_path: Path | None = None) -> tuple[int, bool]:
-    """Scan, plan, run what is stale, store. Returns the exit status and whether anything was written."""
+           json_path: Path | None = None, junit_path: Path | None = None) -> Update:
+    """Scan, plan, run what is stale, store."""
     out = out or sys.stdout
     project, refs, problems = collect(config)
     if problems:
-        return report(problems), False
+        return Update(report(problems), False, problems)
     with build_lock(config.root):
         strays = store.stray_temporaries(config)
         store.remove(strays)
@@ -136,11 +146,12 @@ def update(config: Config, *, explain: bool = False, jobs: int | None = None, ou
             provenance = reporting.update_runs(config, plan, snippets, outcomes, versions())
             provenance = reporting.write_page(config) or provenance
     changed = bool(written or strays or plan.orphan_results or unused or provenance)
+    run_time = sum(o.duration for o in outcomes)
     if problems:
         print(f"hugosnip: {len(problems)} problem(s); the committed results of failing snippets "
               "are left as they were", file=sys.stderr)
-        return report(problems), changed
-    return EXIT_OK, changed
+        return Update(report(problems), changed, problems, run_time)
+    return Update(EXIT_OK, changed, problems, run_time)
 
 
 def clean(config: Config, out=None) -> int:

@@ -40,6 +40,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--figures", type=Path, metavar="DIR", help="save the cells' figures in DIR")
 
     sub.add_parser("clean", help="remove orphaned results and figures")
+
+    serve = sub.add_parser("serve", help="hugo server with live reload; re-run snippets as they are saved")
+    serve.add_argument("--port", type=int, default=1313, help="port of the local server (default 1313)")
     return parser
 
 
@@ -64,6 +67,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "clean":
             from .build import clean
             return clean(config)
+        if args.command == "serve":
+            from .serve import serve
+            return serve(config, port=args.port)
         return run_command(config, args.target, args.figures)
     except Exception as problem:
         from .errors import Problem

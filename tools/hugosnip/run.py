@@ -70,6 +70,21 @@ def worker_env(config) -> dict[str, str]:
                                                          os.environ.get("PYTHONPATH")])))
 
 
+_LIVE: set = set()            # workers running now, in any thread
+_LIVE_LOCK = threading.Lock()
+
+
+def kill_all() -> None:
+    """Kill every worker still running (Ctrl-C: leave nothing behind)."""
+    with _LIVE_LOCK:
+        live = list(_LIVE)
+    for worker in live:
+        try:
+            os.killpg(worker.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
 class Spawned:
     """A worker started as a new Python process (``python -m hugosnip.worker``)."""
 
@@ -185,11 +200,15 @@ def run_module(project: Project, module: Module, *, until: str | None = None,
                           else Spawned(config, write_fd, out, err, job_in))
         finally:
             os.close(write_fd)
+        with _LIVE_LOCK:
+            _LIVE.add(worker)
         try:
             _follow(worker, read_fd, outcome, by_name, config.timeout, stderr_path, on_event)
         finally:
             os.close(read_fd)
             _kill_group(worker)
+            with _LIVE_LOCK:
+                _LIVE.discard(worker)
         for name in outcome.figures:
             outcome.figures[name] = (figure_dir / name).read_bytes()
     outcome.wall = time.perf_counter() - started
@@ -299,14 +318,27 @@ def run_many(project: Project, modules: list[Module], jobs: int, on_event=None, 
     alone = [m for m in modules if any(c.options.alone for c in m.cells)]
     shared = [m for m in modules if m not in alone]
     try:
-        if jobs == 1 or len(shared) <= 1:
-            results = [one(m) for m in shared]
-        else:
-            with ThreadPoolExecutor(max_workers=jobs) as pool:
-                results = list(pool.map(one, shared))
-        results += [one(m) for m in alone]
+        results = _run_all(one, shared, alone, jobs)
+    except BaseException:  # Ctrl-C: the threads end as soon as their workers are gone
+        kill_all()
+        raise
     finally:
         if server:
             server.close()
     by_ref = {o.module.ref: o for o in results}
     return [by_ref[m.ref] for m in modules]
+
+
+def _run_all(one, shared: list[Module], alone: list[Module], jobs: int) -> list[Outcome]:
+    if jobs == 1 or len(shared) <= 1:
+        return [one(m) for m in shared + alone]
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = [pool.submit(one, m) for m in shared]
+        try:
+            results = [f.result() for f in futures]
+        except BaseException:  # Ctrl-C in this thread: stop the workers the pool threads wait on
+            kill_all()
+            for future in futures:
+                future.cancel()
+            raise
+    return results + [one(m) for m in alone]
