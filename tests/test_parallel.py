@@ -58,7 +58,7 @@ def test_memory_blow_up_is_reported_as_such(site):
     project = Project(load(site))
     project.config = project.config.__class__(**{**project.config.__dict__, "memory_limit": 2000})
     outcome = run_module(project, project.modules["hog.py"])
-    assert outcome.problem.message == ("cell 'hog' raised MemoryError: the cell went past the memory limit "
+    assert outcome.problem.message == ("cell 'hog' went past the memory limit "
                                        "of 2000 MB ([params.hugosnip] memory_limit)")
     assert outcome.problem.code == 3
 

@@ -114,21 +114,28 @@ def update(config: Config, *, explain: bool = False, jobs: int | None = None, ou
                 written[entry.module.ref] = doc = make_doc(entry, None)
                 store.save(config, entry.module.ref, doc, {})
         snippets = [e for e in plan.stale if not e.module.is_library]
+        by_ref = {e.module.ref: e for e in snippets}
         outcomes = []
+
+        def finished(outcome) -> None:
+            """Store each good result as soon as its module ends (in its runner's thread)."""
+            progress.finished(outcome)
+            if outcome.ok:
+                doc = make_doc(by_ref[outcome.module.ref], outcome)
+                store.save(config, outcome.module.ref, doc, outcome.figures)
+                written[outcome.module.ref] = doc
+
         if snippets:
             from .run import run_many  # only a build that runs something pays for it
             progress = reporting.Progress(len(snippets), out)
             try:
                 outcomes = run_many(project, [e.module for e in snippets],
                                     jobs if jobs is not None else config.jobs,
-                                    on_event=progress.event, on_done=progress.finished)
+                                    on_event=progress.event, on_done=finished)
             finally:
                 progress.close()
         for entry, outcome in zip(snippets, outcomes):
-            if outcome.ok:
-                written[entry.module.ref] = doc = make_doc(entry, outcome)
-                store.save(config, entry.module.ref, doc, outcome.figures)
-            else:
+            if not outcome.ok:
                 problem = outcome.problem
                 problem.detail[:0] = [f"embedded at {w}" for w in embeds.get(entry.module.ref, [])]
                 problems.append(problem)

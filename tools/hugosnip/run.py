@@ -153,6 +153,10 @@ class ForkServer:
             return self.statuses.get(job_id, -signal.SIGKILL)
 
     def close(self) -> None:
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)  # the server sees the end at once
+        except OSError:
+            pass
         self.sock.close()
         try:
             self.proc.wait(timeout=5)

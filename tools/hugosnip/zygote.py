@@ -17,6 +17,7 @@ import importlib
 import json
 import os
 import select
+import signal
 import socket
 import sys
 
@@ -30,10 +31,21 @@ def main() -> None:
             pass
     from . import worker  # noqa: F401 - loaded once, before forking
     children: dict[int, int] = {}
+    # A child's end wakes the loop at once (SIGCHLD writes a byte to this pipe).
+    wake_read, wake_write = os.pipe()
+    os.set_blocking(wake_read, False)
+    os.set_blocking(wake_write, False)
+    signal.set_wakeup_fd(wake_write)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
     while True:
-        ready = select.select([control], [], [], 0.05)[0]
+        ready = select.select([control, wake_read], [], [])[0]
+        if wake_read in ready:
+            try:
+                os.read(wake_read, 4096)
+            except BlockingIOError:
+                pass
         _reap(control, children)
-        if not ready:
+        if control not in ready:
             continue
         message, fds, _, _ = socket.recv_fds(control, 65536, 4)
         if not message:
@@ -41,6 +53,10 @@ def main() -> None:
         job_id = json.loads(message)["id"]
         pid = os.fork()
         if pid == 0:
+            signal.set_wakeup_fd(-1)
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            os.close(wake_read)
+            os.close(wake_write)
             _child(control, fds)
         for fd in fds:
             os.close(fd)

@@ -1,0 +1,147 @@
+"""Build a generated site of many posts and snippets, and print what hugosnip costs.
+
+    .venv/bin/python bench/site_build.py [--posts 100] [--per-post 5] [--work-ms 100]
+
+Each post embeds its own snippet modules; each module does about --work-ms of numpy work in
+one cell. Printed, all measured in this one run:
+- cold serial build (-j 1) vs the sum of the snippets' own run times: hugosnip's overhead
+  (goal < 5%);
+- cold parallel build (-j 0: one worker per core) vs serial: the speed-up (goal 1.7x on 2 cores);
+- warm build (nothing stale) vs plain `hugo` on the same site (goal 1.25x);
+- one edited snippet: the rebuild time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from hugosnip import hugo
+
+REPO = Path(__file__).resolve().parent.parent
+HUGOSNIP = str(Path(sys.executable).with_name("hugosnip"))
+
+SNIPPET = '''"""Generated benchmark snippet {name}."""
+
+# %% setup
+import numpy as np
+
+rng = np.random.default_rng({seed})
+
+# %% work
+a = rng.standard_normal((120, 120))
+total = 0.0
+for _ in range({loops}):
+    a = np.tanh(a @ a / 120)
+    total += float(a.sum())
+print(f"{name}: {{total:.6f}}")
+total
+'''
+
+POST = '''---
+title: "Bài {n}"
+date: 2024-01-{day:02d}
+slug: bai-{n}
+---
+Bài thử số {n}, giá trị đầu tiên {{{{< snip-value file="gen/{first}.py" cell="work" digits="3" >}}}}.
+
+{cells}
+'''
+
+
+def calibrate(work_ms: float) -> int:
+    """How many loops of the snippet's body take about work_ms here."""
+    import numpy as np
+    a = np.random.default_rng(0).standard_normal((120, 120))
+    start, loops = time.perf_counter(), 200
+    for _ in range(loops):
+        a = np.tanh(a @ a / 120)
+    per_loop = (time.perf_counter() - start) / loops
+    return max(1, round(work_ms / 1000 / per_loop))
+
+
+def make_site(root: Path, posts: int, per_post: int, loops: int) -> None:
+    shutil.copy(REPO / "tests/fixtures/site/config.toml", root / "config.toml")
+    (root / "themes").symlink_to(REPO / "themes")
+    if (REPO / "node_modules").is_dir():
+        (root / "node_modules").symlink_to(REPO / "node_modules")
+    gen = root / "snippets" / "gen"
+    gen.mkdir(parents=True)
+    (root / "snippets/__init__.py").write_text("")
+    (gen / "__init__.py").write_text("")
+    (root / "content/posts").mkdir(parents=True)
+    for n in range(1, posts + 1):
+        names = [f"p{n:03d}_s{k}" for k in range(1, per_post + 1)]
+        for k, name in enumerate(names):
+            (gen / f"{name}.py").write_text(SNIPPET.format(name=name, seed=n * 10 + k, loops=loops))
+        cells = "\n\n".join(f'{{{{< snip-cell file="gen/{name}.py" cell="work" >}}}}' for name in names)
+        (root / f"content/posts/bai-{n:03d}.md").write_text(
+            POST.format(n=n, day=1 + n % 28, first=names[0], cells=cells), encoding="utf-8")
+
+
+def timed(cmd: list[str], cwd: Path) -> float:
+    start = time.perf_counter()
+    result = subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if result.returncode:
+        sys.exit(f"{' '.join(cmd)} failed:\n{result.stderr}")
+    return time.perf_counter() - start
+
+
+def own_run_time(root: Path) -> float:
+    data = json.loads((root / ".hugosnip/report.json").read_text())
+    return sum(m["duration"] for m in data["modules"] if m["action"] == "ran")
+
+
+def clear_results(root: Path) -> None:
+    for folder in ("data", "assets", ".hugosnip"):
+        shutil.rmtree(root / folder, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--posts", type=int, default=100)
+    parser.add_argument("--per-post", type=int, default=5)
+    parser.add_argument("--work-ms", type=float, default=100)
+    parser.add_argument("--runs", type=int, default=5, help="repeats of the warm and plain builds")
+    args = parser.parse_args()
+    loops = calibrate(args.work_ms)
+    with tempfile.TemporaryDirectory(prefix="hugosnip-bench-") as tmp:
+        root = Path(tmp)
+        make_site(root, args.posts, args.per_post, loops)
+        modules = args.posts * args.per_post
+        serial = timed([HUGOSNIP, "build", "--no-hugo", "-j", "1"], root)
+        serial_own = own_run_time(root)
+        clear_results(root)
+        parallel = timed([HUGOSNIP, "build", "--no-hugo", "-j", "0"], root)
+        timed([HUGOSNIP, "build"], root)  # Hugo's first build, caches warm
+        warm, plain = [], []
+        for _ in range(args.runs):
+            warm.append(timed([HUGOSNIP, "build"], root))
+            plain.append(timed([hugo.binary()], root))
+        edited = root / f"snippets/gen/p{(args.posts + 1) // 2:03d}_s1.py"
+        edited.write_text(edited.read_text().replace("total += float", "total -= float"))
+        one_edit = timed([HUGOSNIP, "build"], root)
+    w, p = statistics.median(warm), statistics.median(plain)
+    print(f"site: {args.posts} posts x {args.per_post} snippets = {modules} modules, "
+          f"~{args.work_ms:.0f} ms of numpy work each ({loops} loops)")
+    print(f"{'measure':<46}{'value':>12}  goal")
+    print(f"{'cold build, serial (-j 1)':<46}{serial:>10.1f} s")
+    print(f"{'  sum of the snippets own run times':<46}{serial_own:>10.1f} s")
+    print(f"{'  overhead (serial / own - 1)':<46}{(serial / serial_own - 1) * 100:>10.1f} %  < 5 %")
+    print(f"{'cold build, parallel (-j 0, one per core)':<46}{parallel:>10.1f} s")
+    print(f"{'  speed-up parallel over serial':<46}{serial / parallel:>10.2f} x  >= 1.7 x")
+    print(f"{'warm build (median of %d)' % args.runs:<46}{w:>10.2f} s")
+    print(f"{'plain hugo (median of %d)' % args.runs:<46}{p:>10.2f} s")
+    print(f"{'  warm / plain':<46}{w / p:>10.2f} x  <= 1.25 x")
+    print(f"{'one edited snippet, rebuild with Hugo':<46}{one_edit:>10.2f} s")
+
+
+if __name__ == "__main__":
+    main()
