@@ -108,7 +108,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--posts", type=int, default=100)
     parser.add_argument("--per-post", type=int, default=5)
-    parser.add_argument("--work-ms", type=float, default=100)
+    parser.add_argument("--work-ms", type=float, default=300,
+                        help="numpy work per module; the overhead per module is printed too")
     parser.add_argument("--runs", type=int, default=5, help="repeats of the warm and plain builds")
     args = parser.parse_args()
     loops = calibrate(args.work_ms)
@@ -135,6 +136,7 @@ def main() -> None:
     print(f"{'cold build, serial (-j 1)':<46}{serial:>10.1f} s")
     print(f"{'  sum of the snippets own run times':<46}{serial_own:>10.1f} s")
     print(f"{'  overhead (serial / own - 1)':<46}{(serial / serial_own - 1) * 100:>10.1f} %  < 5 %")
+    print(f"{'  overhead per module':<46}{(serial - serial_own) / modules * 1000:>10.1f} ms")
     print(f"{'cold build, parallel (-j 0, one per core)':<46}{parallel:>10.1f} s")
     print(f"{'  speed-up parallel over serial':<46}{serial / parallel:>10.2f} x  >= 1.7 x")
     print(f"{'warm build (median of %d)' % args.runs:<46}{w:>10.2f} s")
