@@ -74,7 +74,7 @@ def test_reference_object():
      "content/p.md:2: unclosed shortcode: '{{< snip-cell file=\"a.py\" cell=\"c\"\\n' has no closing >}}"),
     ('{{< snip-cell file="a.py" cell="c" colour="red" >}}',
      "content/p.md:1: snip-cell: unknown parameter 'colour'; known: file, cell, code, output, value, "
-     "figures, linenos"),
+     "figures, linenos, run"),
     ('{{< snip-value file="a.py" >}}',
      "content/p.md:1: snip-value: missing parameter 'cell' (required: file, cell)"),
     ('{{< snip-cell "a.py" "c" >}}',
