@@ -71,7 +71,7 @@ def test_reference_object():
 
 @pytest.mark.parametrize("text, message", [
     ('x\n{{< snip-cell file="a.py" cell="c"\n',
-     "content/p.md:2: unclosed shortcode: '{{< snip-cell file=\"a.py\" cell=\"c\"\\n' has no closing >}}"),
+     "content/p.md:2: unclosed shortcode: '{{< snip-cell file=\"a.py\" cell=\"c\"' has no closing >}}"),
     ('{{< snip-cell file="a.py" cell="c" colour="red" >}}',
      "content/p.md:1: snip-cell: unknown parameter 'colour'; known: file, cell, code, output, value, "
      "figures, linenos, run"),

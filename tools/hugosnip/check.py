@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import sys
 
-from . import store
 from .build import collect, report
 from .compare import diff_cell
 from .config import Config
@@ -37,12 +36,6 @@ def check(config: Config, *, rerun: bool = False, jobs: int | None = None, out=N
         problems.append(Stale(store_rel(config, path), None, "orphaned figure: no result names it",
                               ["'hugosnip clean' removes it"]))
     docs = {e.module.ref: e.previous for e in plan.entries if e.previous is not None}
-    for ref, doc in docs.items():
-        for name in store.figures_of(doc):
-            if not (config.figure_dir / name).is_file():
-                problems.append(Stale(store_rel(config, config.figure_dir / name), None,
-                                      f"missing figure of {doc['file']}",
-                                      ["run 'hugosnip build' to make it again"]))
     problems += check_against(refs, docs)
     if rerun:
         problems += _rerun(config, project, plan, jobs)

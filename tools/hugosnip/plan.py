@@ -18,6 +18,7 @@ from pathlib import Path
 from . import __version__, store
 from .errors import InputError, Problem
 from .project import Module, Project, sha256
+from .scan import not_nfc
 
 
 def installed_version(dist: str) -> str:
@@ -138,6 +139,17 @@ def why(old: dict, new: dict) -> list[str]:
     return reasons or ["inputs changed"]
 
 
+def _add(problems: list[Problem], problem: Problem, module: Module) -> None:
+    """Add a problem once: a broken library is reported once, with the modules that import it."""
+    same = next((p for p in problems if (p.file, p.line, p.message) == (problem.file, problem.line,
+                                                                        problem.message)), None)
+    if same is None:
+        problems.append(problem)
+        same = problem
+    if problem.file != module.rel and f"imported by {module.rel}" not in same.detail:
+        same.detail.append(f"imported by {module.rel}")
+
+
 def make_plan(project: Project) -> Plan:
     config = project.config
     env = versions()
@@ -146,6 +158,10 @@ def make_plan(project: Project) -> Plan:
     folders = {ref.rpartition("/")[0] for ref in project.modules}
     for module in project.modules.values():
         stem = module.ref[: -len(".py")]
+        if (problem := not_nfc(module.rel)):
+            problems.append(problem)
+            kept.add(store.result_path(config, module.ref))
+            continue
         if any(f == stem or f.startswith(stem + "/") for f in folders):
             problems.append(InputError(module.rel, None, f"{module.rel} and the folder {config.snippets}/{stem}/ "
                                        f"would share data/hugosnip/{stem}: rename one of them"))
@@ -156,7 +172,7 @@ def make_plan(project: Project) -> Plan:
                 continue  # nothing a page could embed (an empty __init__.py, say)
             inputs = inputs_of(project, module, env)
         except Problem as problem:
-            problems.append(problem)
+            _add(problems, problem, module)
             kept.add(store.result_path(config, module.ref))
             continue
         result = store.result_path(config, module.ref)
@@ -169,6 +185,10 @@ def make_plan(project: Project) -> Plan:
             entry.reasons.append(f"result {result.relative_to(config.root).as_posix()} is damaged ({exc}): re-run")
         if entry.previous is not None and entry.previous.get("key") != entry.key:
             entry.reasons.extend(why(entry.previous.get("inputs", {}), inputs))
+        if entry.previous is not None:
+            entry.reasons.extend(f"its figure {(config.figure_dir / name).relative_to(config.root).as_posix()} "
+                                 "is missing" for name in store.figures_of(entry.previous)
+                                 if not (config.figure_dir / name).is_file())
         entries.append(entry)
     known = {e.result for e in entries} | kept
     orphan_results = [p for p in store.result_files(config) if p not in known]

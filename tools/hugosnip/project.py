@@ -16,7 +16,7 @@ from .cells import Cell, Options, parse_cells
 from .config import Config
 from .errors import PathRefused, Problem, ReferenceProblem
 from .objects import find_objects
-from .scan import Reference
+from .scan import Reference, not_nfc
 
 
 def sha256(data: bytes) -> str:
@@ -182,6 +182,11 @@ class Project:
         self.safe_path(ref.file, ref.page, ref.line, "snippet")
         module = self.modules.get(ref.file)
         if module is None:
+            import unicodedata
+            spelled = [m for m in self.modules.values()
+                       if unicodedata.normalize("NFC", m.ref) == unicodedata.normalize("NFC", ref.file)]
+            if spelled and (problem := not_nfc(spelled[0].rel)):
+                raise problem
             raise ReferenceProblem(ref.page, ref.line, f"no snippet {self.config.snippets}/{ref.file}"
                                    f"{_closest(ref.file, self.modules)}")
         return module

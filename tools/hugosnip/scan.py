@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import Problem, ReferenceProblem
+from .errors import InputError, Problem, ReferenceProblem
 
 KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # shortcode: (required parameters, optional parameters)
@@ -69,6 +69,109 @@ def front_matter_end(text: str) -> int:
     return 0
 
 
+def not_nfc(rel: str) -> Problem | None:
+    """A file whose name is not Unicode NFC: pages, git and Hugo may each spell it otherwise."""
+    import unicodedata
+    if unicodedata.is_normalized("NFC", rel):
+        return None
+    return InputError(rel, None, "the file name is not in Unicode NFC form; rename it to its NFC form",
+                      [f"name now: {ascii(rel)}", f"NFC form: {ascii(unicodedata.normalize('NFC', rel))}"])
+
+
+YAML_KEY = re.compile(r"""^(?P<key>"[^"]*"|'[^']*'|[^\s#'"?:,\[\]{}&*!|>%@`-][^#]*?)[ \t]*:(?:[ \t]+(?P<value>.*?))?[ \t]*$""")
+
+
+def _yaml_value_problem(key: str, value: str, continued: bool) -> str | None:
+    """What is wrong with a one-line YAML value, if anything."""
+    if value[0] in "\"'":
+        quote, i = value[0], 1
+        while i < len(value):
+            if value[i] == "\\" and quote == '"':
+                i += 2
+            elif value[i] == quote and value[i + 1:i + 2] == quote == "'":   # '' inside '...'
+                i += 2
+            elif value[i] == quote:
+                break
+            else:
+                i += 1
+        if i >= len(value):
+            return None if continued else f"the value of {key!r} opens a quote ({quote}) that is never closed"
+        rest = value[i + 1:].strip()
+        if rest and not rest.startswith("#"):
+            hint = "; inside '...' write '' for a quote" if quote == "'" else ""
+            return f"the value of {key!r} goes on after its closing quote: {value}{hint}"
+    elif value[0] not in "[{|>&*!":
+        plain = re.sub(r"\s#.*$", "", value)
+        if ": " in plain or plain.endswith(":"):
+            import json
+            return (f"the value of {key!r} holds ': ', which YAML reads as a new key; put it in quotes: "
+                    f"{key}: {json.dumps(value, ensure_ascii=False)}")
+    return None
+
+
+def _yaml_problem(lines: list[str], first: int) -> tuple[int, str] | None:
+    """(line, what is wrong) for YAML front matter whose first line is line ``first`` of the page.
+
+    A minimal structural check, not a YAML parser: every line must be a top-level
+    ``key: value``, a list item under a key, an indented continuation, a comment or blank; and
+    the one-line mistakes authors make are named (an unquoted ': ', a quote never closed or
+    followed by more text, a key set twice, a tab in the indentation).
+    """
+    keys: dict[str, int] = {}
+    list_may_follow = False   # the last key had no value on its line
+    for n, line in enumerate(lines, first):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        indent = line[: len(line) - len(line.lstrip())]
+        if "\t" in indent:
+            return n, "a tab in the indentation; YAML allows spaces only"
+        if indent:
+            if not keys:
+                return n, f"an indented line before any key: {line.strip()!r}"
+            continue
+        if line == "-" or line.startswith("- "):
+            if not list_may_follow:
+                return n, f"a list item that belongs to no key: {line!r}"
+            continue
+        m = YAML_KEY.match(line)
+        if not m:
+            return n, f"expected 'key: value', got {line!r}"
+        key, value = m.group("key").strip("\"'"), m.group("value") or ""
+        if key in keys:
+            return n, f"{key!r} is set twice (first on line {keys[key]})"
+        keys[key] = n
+        list_may_follow = not value or value.startswith("#")
+        if not list_may_follow:
+            continued = n - first + 1 < len(lines) and lines[n - first + 1][:1] == " "
+            problem = _yaml_value_problem(key, value, continued)
+            if problem:
+                return n, problem
+    return None
+
+
+def check_front_matter(text: str, page: str) -> None:
+    """Raise an InputError at page:line when the front matter is broken (Hugo would fail later)."""
+    fence = next((f for f in ("---", "+++") if text.startswith(f + "\n") or text.startswith(f + "\r\n")), None)
+    if fence is None:
+        return
+    lines = text.splitlines()
+    close = next((i for i in range(1, len(lines)) if lines[i].rstrip() == fence), None)
+    if close is None:
+        raise InputError(page, 1, f"front matter: opened with {fence!r} and never closed; end it with a "
+                         f"{fence!r} line")
+    if fence == "+++":
+        import tomllib
+        try:
+            tomllib.loads("".join(line + "\n" for line in lines[1:close]))
+        except tomllib.TOMLDecodeError as exc:
+            m = re.fullmatch(r"(.*?)\s*\(at (?:line (\d+), column \d+|end of document)\)", str(exc), re.S)
+            message = m.group(1) if m else str(exc)
+            line = int(m.group(2)) + 1 if m and m.group(2) else close + 1
+            raise InputError(page, line, f"front matter: not valid TOML: {message}") from None
+    elif (found := _yaml_problem(lines[1:close], 2)):
+        raise InputError(page, found[0], f"front matter: {found[1]}")
+
+
 def _shortcodes(text: str, page: str, start: int) -> list[_Shortcode]:
     found = []
     pos = start
@@ -77,8 +180,9 @@ def _shortcodes(text: str, page: str, start: int) -> list[_Shortcode]:
         end = text.find(closer, m.end())
         line = _line_of(text, m.start())
         if end < 0:
-            raise ReferenceProblem(page, line, f"unclosed shortcode: {text[m.start():m.start() + 40]!r} "
-                                   f"has no closing {closer}")
+            head = text[m.start():].split("\n", 1)[0].rstrip()
+            head = head if len(head) <= 60 else head[:60] + "…"
+            raise ReferenceProblem(page, line, f"unclosed shortcode: {head!r} has no closing {closer}")
         inner = text[m.end():end]
         comment = inner.lstrip().startswith("/*") and inner.rstrip().endswith("*/")
         found.append(_Shortcode(m.start(), end + len(closer), line, inner, comment, m.group(1) == "%"))
@@ -143,6 +247,7 @@ def _example_ids(masked: str) -> set[int]:
 
 def scan_text(text: str, page: str) -> list[Reference]:
     """The references of one page, in order. Raises a Problem for malformed shortcodes."""
+    check_front_matter(text, page)
     body = front_matter_end(text)
     shortcodes = _shortcodes(text, page, body)
     if not any(s.inner.strip().startswith("snip-") for s in shortcodes):
@@ -194,6 +299,9 @@ def scan_site(root: Path, content_dir: Path,
     used: set[str] = set()
     for path in pages(content_dir):
         rel = path.relative_to(root).as_posix()
+        if (problem := not_nfc(rel)):
+            problems.append(problem)
+            continue
         raw = path.read_bytes()
         key = f"page:{rel}:{hashlib.sha256(raw).hexdigest()}"
         used.add(key)

@@ -59,7 +59,7 @@ def load(path: Path) -> dict:
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise Damaged(f"not valid JSON: {exc.msg} at line {exc.lineno}") from None
+        raise Damaged(f"not valid JSON: {exc.msg}: line {exc.lineno} column {exc.colno}") from None
     if not isinstance(doc, dict) or doc.get("hugosnip") != SCHEMA:
         raise Damaged(f"not a hugosnip result of format {SCHEMA}")
     if doc.get("checksum") != checksum(doc):

@@ -227,7 +227,7 @@ class Worker:
                 importlib.import_module(namespace_module.__package__)  # as `python -m` does
             except BaseException as exc:  # noqa: B036
                 text, _ = self.user_traceback(exc)
-                self.send(event="failed", cell=None, kind="raised", line=None, traceback=text,
+                self.send(event="failed", cell=None, kind="import", line=None, traceback=text,
                           message=f"importing {namespace_module.__package__} failed: {type(exc).__name__}: {exc}")
                 self.send(event="end")
                 return
@@ -267,11 +267,11 @@ class Worker:
             if _expected(exc, options["raises"]):
                 error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
             else:
-                message = f"{type(exc).__name__}: {exc}".strip()
+                kind, message = "raised", f"{type(exc).__name__}: {exc}".strip()
                 if isinstance(exc, MemoryError) and self.job.get("memory_limit"):
-                    message = (f"MemoryError: the cell went past the memory limit of "
-                               f"{self.job['memory_limit']} MB ([params.hugosnip] memory_limit)")
-                failure = {"kind": "raised", "message": message, "traceback": text,
+                    kind, message = "memory", (f"went past the memory limit of {self.job['memory_limit']} MB "
+                                               "([params.hugosnip] memory_limit)")
+                failure = {"kind": kind, "message": message, "traceback": text,
                            "line": line or cell["code_line"]}
         finally:
             sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
@@ -315,8 +315,23 @@ def limit_memory(megabytes: int) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (size, size))
 
 
+def die_with_parent() -> None:
+    """Be killed when the process that started us dies, even by ``kill -9`` (Linux).
+
+    Without it a worker whose build was killed would run its cell to the end, or forever:
+    the build owned the clock. A parent that died before this call is noticed all the same:
+    the worker's next event finds the pipe closed.
+    """
+    try:
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(1, 9)  # PR_SET_PDEATHSIG, SIGKILL
+    except (OSError, AttributeError):
+        pass
+
+
 def serve(job: dict, fd: int) -> None:
     """Run a job in this process, then end it (also the entry point of a forked worker)."""
+    die_with_parent()
     sys.stdin = open(os.devnull)
     faulthandler.enable(file=sys.__stderr__)
     warnings.filterwarnings("ignore", message=".*non-interactive.*cannot be shown")
