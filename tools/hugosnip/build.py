@@ -11,7 +11,7 @@ from .config import Config
 from .errors import EXIT_OK, HugoFailed, Problem, exit_status
 from .lock import build_lock
 from . import report as reporting
-from .plan import Plan, make_plan, versions
+from .plan import Plan, environment, make_plan
 from .project import Project
 from .results import check_against, embedded_at, make_doc
 from .scan import Reference, scan_site
@@ -150,7 +150,7 @@ def update(config: Config, *, explain: bool = False, jobs: int | None = None, ou
         reporting.write_reports(config, rows, json_path, junit_path)
         provenance = False
         if snippets or plan.orphan_results:
-            provenance = reporting.update_runs(config, plan, snippets, outcomes, versions())
+            provenance = reporting.update_runs(config, plan, snippets, outcomes, environment(config))
             provenance = reporting.write_page(config) or provenance
     changed = bool(written or strays or plan.orphan_results or unused or provenance)
     run_time = sum(o.duration for o in outcomes)

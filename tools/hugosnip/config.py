@@ -21,6 +21,7 @@ class Config:
     seed: int = 0                   # random, numpy and torch are seeded with it
     jobs: int = 0                   # snippet modules run at once; 0 = one per core
     memory_limit: int = 8192        # megabytes of address space per worker; 0 = no limit
+    threads: int = 1                # BLAS/OpenMP/torch threads per worker (part of the cache key)
 
     @property
     def snippet_dir(self) -> Path:
@@ -40,7 +41,7 @@ class Config:
 
 
 _TYPES = {"snippets": str, "timeout": (int, float), "output_limit": int, "rtol": (int, float),
-          "seed": int, "jobs": int, "memory_limit": int}
+          "seed": int, "jobs": int, "memory_limit": int, "threads": int}
 
 
 def load(root: Path) -> Config:

@@ -48,6 +48,11 @@ def versions() -> dict[str, str]:
             "numpy": installed_version("numpy"), "torch": installed_version("torch")}
 
 
+def environment(config) -> dict[str, str]:
+    """What besides files decides a snippet's output: the versions, and the worker's thread count."""
+    return dict(versions(), threads=str(config.threads))
+
+
 def local_files(project: Project, dotted: str) -> list[Module]:
     """The modules that importing ``dotted`` executes inside the snippet package."""
     prefix = project.package.split(".")
@@ -152,7 +157,7 @@ def _add(problems: list[Problem], problem: Problem, module: Module) -> None:
 
 def make_plan(project: Project) -> Plan:
     config = project.config
-    env = versions()
+    env = environment(config)
     entries, problems = [], []
     kept = set()   # results of modules that cannot be planned now: never orphans
     folders = {ref.rpartition("/")[0] for ref in project.modules}

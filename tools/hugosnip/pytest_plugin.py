@@ -126,13 +126,13 @@ class SnippetCell(pytest.Item):
 def _diff_with_committed(file: SnippetFile, name: str, result: dict) -> list[str]:
     from . import store
     from .compare import diff_cell
-    from .plan import inputs_of, key_of, versions
+    from .plan import environment, inputs_of, key_of
     path = store.result_path(file.project.config, file.module.ref)
     try:
         doc = store.load(path)
     except (FileNotFoundError, store.Damaged):
         return []
-    if doc.get("key") != key_of(inputs_of(file.project, file.module, versions())):
+    if doc.get("key") != key_of(inputs_of(file.project, file.module, environment(file.project.config))):
         return []  # stale: `hugosnip check` reports that; nothing fair to compare with
     old = doc["cells"].get(name)
     if old is None:

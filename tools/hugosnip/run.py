@@ -57,6 +57,22 @@ def _tail(path: Path) -> list[str]:
     return lines[-STDERR_TAIL:]
 
 
+def _user_lines(lines: list[str], module: Module) -> list[str]:
+    """A crash dump cut to what helps the author: frames in the snippet folder, paths relative."""
+    root = str(module.path).rsplit(module.rel, 1)[0]
+    snippet_dir = root + module.rel.split("/", 1)[0] + "/"
+    kept = []
+    for line in lines:
+        stripped = line.strip()
+        if stripped.startswith("Extension modules:") or stripped.startswith("Current thread") \
+                or stripped.startswith("Thread 0x"):
+            continue
+        if stripped.startswith("File ") and snippet_dir not in stripped:
+            continue
+        kept.append(line.replace(root, ""))
+    return kept
+
+
 def _signal_name(number: int) -> str:
     try:
         return signal.Signals(number).name
@@ -64,8 +80,14 @@ def _signal_name(number: int) -> str:
         return f"signal {number}"
 
 
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")
+
+
 def worker_env(config) -> dict[str, str]:
-    return dict(os.environ, MPLBACKEND="Agg", PYTHONHASHSEED=str(config.seed),
+    """The workers' environment. Thread counts are fixed (``threads``, default 1) so that results do
+    not depend on -j, and parallel modules do not fight over the cores; torch reads OMP_NUM_THREADS."""
+    threads = {name: str(config.threads) for name in THREAD_VARIABLES}
+    return dict(os.environ, MPLBACKEND="Agg", PYTHONHASHSEED=str(config.seed), **threads,
                 PYTHONPATH=os.pathsep.join(filter(None, [str(config.root), TOOLS_DIR,
                                                          os.environ.get("PYTHONPATH")])))
 
@@ -288,7 +310,7 @@ def _follow(proc, fd, outcome: Outcome, cells: dict, default_timeout: float, std
     line = cells[current].line if current else None
     what = f"while running cell {current!r}" if current else "before its first cell"
     hint = {"SIGSEGV": " (segmentation fault)", "SIGKILL": " (out of memory, or killed from outside)"}
-    detail = _tail(stderr_path)
+    detail = _user_lines(_tail(stderr_path), module)
     outcome.problem = WorkerDied(module.rel, line, f"the worker {cause}{hint.get(_signal_name(-status), '') if status < 0 else ''} "
                                  f"{what}", detail)
 

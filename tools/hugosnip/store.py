@@ -18,6 +18,8 @@ from pathlib import Path, PurePosixPath
 from .config import Config
 
 SCHEMA = 1
+_UMASK = os.umask(0)
+os.umask(_UMASK)
 
 
 class Damaged(Exception):
@@ -71,6 +73,7 @@ def write_atomic(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, 0o666 & ~_UMASK)  # as open() would make it, not mkstemp's 0600
         with os.fdopen(fd, "wb") as out:
             out.write(data)
             out.flush()
