@@ -6,7 +6,7 @@ text file can be used instead (`load_corpus(path=...)`).
 
 Pipeline:
     text --split_sentences--> sentences --tokenize--> words (NFC, lower-case)
-         --build_vocab--> the V-1 most frequent tokens + UNKNOWN_TOKEN
+         --build_vocab--> the K-1 most frequent tokens + UNKNOWN_TOKEN
          --encode--> X = tokens[:-1], y = tokens[1:]   (index arrays)
 
 Run `python -m snippets.rnn.data` to print the corpus figures.
@@ -161,7 +161,7 @@ class Corpus:
     """A tokenized corpus with its vocabulary and a train/validation split.
 
     sentences: every sentence as tokens, wrapped in SENTENCE_START/END
-    index_to_word / word_to_index: the vocabulary (V entries)
+    index_to_word / word_to_index: the vocabulary (K entries)
     X_train, y_train, X_val, y_val: lists of int64 arrays, one per sentence
     """
     sentences: list[list[str]]

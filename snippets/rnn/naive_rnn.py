@@ -1,10 +1,10 @@
 """The same RNN written the straightforward way, to measure what the fast one saves.
 
 Same parameters, same equations, same results as `numpy_rnn.RNN`, but:
-  * every input word is a one-hot vector of length V, multiplied by U (H, V);
-  * outputs are computed one step at a time (V s_t, a (V, H) matrix-vector product);
+  * every input word is a one-hot vector of length K, multiplied by U (H, K);
+  * outputs are computed one step at a time (V s_t, a (K, H) matrix-vector product);
   * BPTT is the textbook double loop, with dU accumulated as outer products
-    with one-hot vectors, i.e. a full (H, V) matrix per inner step;
+    with one-hot vectors, i.e. a full (H, K) matrix per inner step;
   * SGD updates every entry of U, V and W.
 """
 from __future__ import annotations
@@ -25,18 +25,18 @@ class NaiveRNN(RNN):
     """numpy_rnn.RNN with one-hot inputs and dense gradients."""
 
     def states(self, x):
-        T, H, V = len(x), self.hidden_dim, self.word_dim
+        T, H, K = len(x), self.hidden_dim, self.word_dim
         s = np.zeros((T, H), self.dtype)                   # (T, H)
         s_prev = np.zeros(H, self.dtype)
         for t in range(T):
-            x_t = one_hot(x[t], V, self.dtype)             # (V,)
+            x_t = one_hot(x[t], K, self.dtype)             # (K,)
             s[t] = np.tanh(self.U @ x_t + self.W @ s_prev)  # s_t = tanh(U x_t + W s_{t-1})
             s_prev = s[t]
         return s
 
     def forward(self, x):
         s = self.states(x)                                 # (T, H)
-        o = np.zeros((len(x), self.word_dim), self.dtype)  # (T, V)
+        o = np.zeros((len(x), self.word_dim), self.dtype)  # (T, K)
         for t in range(len(x)):
             o[t] = softmax(self.V @ s[t])                  # o_t = softmax(V s_t), one step at a time
         return o, s
@@ -45,10 +45,10 @@ class NaiveRNN(RNN):
         return sum(self.sentence_loss(x, y) for x, y in zip(X, Y))
 
     def bptt(self, x, y):
-        T, H, V = len(y), self.hidden_dim, self.word_dim
+        T, H, K = len(y), self.hidden_dim, self.word_dim
         o, s = self.forward(x)
-        dU = np.zeros_like(self.U)                         # (H, V)
-        dV = np.zeros_like(self.V)                         # (V, H)
+        dU = np.zeros_like(self.U)                         # (H, K)
+        dV = np.zeros_like(self.V)                         # (K, H)
         dW = np.zeros_like(self.W)                         # (H, H)
         do = o.copy()
         do[np.arange(T), y] -= 1                           # dL_t/dz_t = o_t - onehot(y_t)  [softmax + cross-entropy]
@@ -59,12 +59,12 @@ class NaiveRNN(RNN):
             for m in range(t, oldest - 1, -1):             # walk back from step t
                 s_prev = s[m - 1] if m > 0 else np.zeros(H, self.dtype)
                 dW += np.outer(delta, s_prev)              # dL_t/dW += delta s_{m-1}^T  [a_m = ... + W s_{m-1}]
-                dU += np.outer(delta, one_hot(x[m], V, self.dtype))  # dL_t/dU += delta x_m^T  [a_m = U x_m + ...]
+                dU += np.outer(delta, one_hot(x[m], K, self.dtype))  # dL_t/dU += delta x_m^T  [a_m = U x_m + ...]
                 delta = (self.W.T @ delta) * (1 - s_prev ** 2)       # dL_t/da_{m-1}  [chain rule]
         return dU, dV, dW
 
     def sgd_step(self, x, y, learning_rate):
         dU, dV, dW = self.bptt(x, y)
-        self.U -= learning_rate * dU                       # all H*V entries, though most of dU is 0
+        self.U -= learning_rate * dU                       # all H*K entries, though most of dU is 0
         self.V -= learning_rate * dV
         self.W -= learning_rate * dW

@@ -6,13 +6,13 @@
     o_t = softmax(z_t)           distribution over the next word
     L   = -sum_t log o_t[y_t]    cross-entropy, y_t = x_{t+1}
 
-Shapes (V = vocabulary size, H = hidden size, T = sentence length):
-    U (H, V)   one column per word
+Shapes (K = vocabulary size, H = hidden size, T = sentence length):
+    U (H, K)   one column per word
     W (H, H)
-    V (V, H)
-    s (T, H), o (T, V)
+    V (K, H)
+    s (T, H), o (T, K)
 
-The speed comes from never touching the V columns of U that a sentence does
+The speed comes from never touching the K columns of U that a sentence does
 not use: the forward pass picks columns, the SGD step updates only those.
 Compare `naive_rnn.py`, the same model with one-hot vectors and dense updates.
 
@@ -28,7 +28,7 @@ import numpy as np
 def softmax(z: np.ndarray) -> np.ndarray:
     """Softmax over the last axis (shifted by the max for stability)."""
     e = z - z.max(axis=-1, keepdims=True)     # new array; z is left alone
-    np.exp(e, out=e)                          # in place: no extra (T, V) temporaries
+    np.exp(e, out=e)                          # in place: no extra (T, K) temporaries
     e /= e.sum(axis=-1, keepdims=True)
     return e
 
@@ -40,7 +40,7 @@ def log_softmax(z: np.ndarray) -> np.ndarray:
 
 
 def log_softmax_at(z: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """log softmax(z_t)[y_t] for every row t of z (n, V). Overwrites z."""
+    """log softmax(z_t)[y_t] for every row t of z (n, K). Overwrites z."""
     z_max = z.max(axis=1)                              # (n,)
     picked = z[np.arange(len(y)), y] - z_max           # (n,)  z_t[y_t] - max
     z -= z_max[:, None]
@@ -67,8 +67,8 @@ class RNN:
         self.word_dim, self.hidden_dim = word_dim, hidden_dim
         self.bptt_truncate = bptt_truncate
         self.dtype = np.dtype(dtype)
-        self.U = uniform_init(rng, word_dim, (hidden_dim, word_dim), dtype)    # (H, V)
-        self.V = uniform_init(rng, hidden_dim, (word_dim, hidden_dim), dtype)  # (V, H)
+        self.U = uniform_init(rng, word_dim, (hidden_dim, word_dim), dtype)    # (H, K)
+        self.V = uniform_init(rng, hidden_dim, (word_dim, hidden_dim), dtype)  # (K, H)
         self.W = uniform_init(rng, hidden_dim, (hidden_dim, hidden_dim), dtype)  # (H, H)
 
     # ------------------------------------------------------------ forward
@@ -85,13 +85,13 @@ class RNN:
         return s
 
     def forward(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """x: word indices (T,). Returns o (T, V) and s (T, H)."""
+        """x: word indices (T,). Returns o (T, K) and s (T, H)."""
         s = self.states(x)                           # (T, H)
-        o = softmax(s @ self.V.T)                    # (T, V)  o_t = softmax(V s_t), all t at once
+        o = softmax(s @ self.V.T)                    # (T, K)  o_t = softmax(V s_t), all t at once
         return o, s
 
     def step(self, word: int, s_prev: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """One time step for generation: returns the scores V s_t (V,) and s_t (H,)."""
+        """One time step for generation: returns the scores V s_t (K,) and s_t (H,)."""
         s = np.tanh(self.U[:, word] + self.W @ s_prev)
         return self.V @ s, s
 
@@ -111,13 +111,13 @@ class RNN:
         """Cross-entropy summed over every token of every sentence.
 
         The states are computed sentence by sentence, then the output layer
-        runs on `chunk` tokens at a time, in one reused (chunk, V) buffer
+        runs on `chunk` tokens at a time, in one reused (chunk, K) buffer
         (fresh large arrays cost more than the arithmetic)."""
         if len(X) == 0:
             return 0.0
         S = np.concatenate([self.states(x) for x in X])  # (N, H)  all tokens
         targets = np.concatenate(Y)                      # (N,)
-        z = np.empty((chunk, self.word_dim), self.dtype)  # (chunk, V)
+        z = np.empty((chunk, self.word_dim), self.dtype)  # (chunk, K)
         loss = 0.0
         for i in range(0, len(S), chunk):
             n = min(chunk, len(S) - i)
@@ -126,7 +126,7 @@ class RNN:
         return loss
 
     def mean_loss(self, X, Y) -> float:
-        """Cross-entropy per token (ln V for a model that knows nothing)."""
+        """Cross-entropy per token (ln K for a model that knows nothing)."""
         return self.total_loss(X, Y) / sum(len(y) for y in Y)
 
     # ----------------------------------------------------------- backward
@@ -134,13 +134,13 @@ class RNN:
     def backward(self, x, y, o, s) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Gradients from a forward pass, with dU left sparse.
 
-        Returns da (T, H), dV (V, H), dW (H, H), where da[t] is the gradient
+        Returns da (T, H), dV (K, H), dW (H, H), where da[t] is the gradient
         with respect to a_t; since a_t = U[:, x_t] + ..., da[t] is also what
         column x_t of U receives (see dense_dU)."""
         T = len(y)
-        do = o.copy()                                 # (T, V)
+        do = o.copy()                                 # (T, K)
         do[np.arange(T), y] -= 1                      # dL/dz_t = o_t - onehot(y_t)         [softmax + cross-entropy]
-        dV = do.T @ s                                 # (V, H) dL/dV = sum_t dL/dz_t s_t^T  [z_t = V s_t]
+        dV = do.T @ s                                 # (K, H) dL/dV = sum_t dL/dz_t s_t^T  [z_t = V s_t]
         ds = do @ self.V                              # (T, H) dL_t/ds_t = V^T dL/dz_t      [chain rule through z_t = V s_t]
         dtanh = 1 - s * s                             # (T, H) ds_t/da_t = 1 - s_t^2        [tanh' = 1 - tanh^2]
         da = backprop_through_time(ds * dtanh, dtanh, self.W, self.bptt_truncate)  # (T, H) dL/da_t  [chain rule back in time]
@@ -160,7 +160,7 @@ class RNN:
         """One SGD step on one sentence; only the columns x of U change."""
         o, s = self.forward(x)
         da, dV, dW = self.backward(x, y, o, s)
-        dV *= learning_rate                           # in place: a fresh (V, H) temporary
+        dV *= learning_rate                           # in place: a fresh (K, H) temporary
         self.V -= dV                                  # would cost more than the arithmetic
         self.W -= learning_rate * dW
         np.add.at(self.U, (slice(None), x), -learning_rate * da.T)  # U[:, x_t] -= lr da_t (repeats add up)
@@ -193,8 +193,8 @@ def backprop_through_time(delta: np.ndarray, dtanh: np.ndarray, W: np.ndarray,
 
 
 def dense_dU(da: np.ndarray, x: np.ndarray, word_dim: int) -> np.ndarray:
-    """Scatter da (T, H) into the columns x of a zero (H, V) matrix."""
-    dU = np.zeros((da.shape[1], word_dim), da.dtype)  # (H, V)
+    """Scatter da (T, H) into the columns x of a zero (H, K) matrix."""
+    dU = np.zeros((da.shape[1], word_dim), da.dtype)  # (H, K)
     np.add.at(dU, (slice(None), x), da.T)             # dL/dU[:, x_t] += da_t  [a_t = U[:, x_t] + ...]
     return dU
 
@@ -311,7 +311,7 @@ def main() -> None:
     X = [x for x in corpus.X_train if len(x) <= 20][:5000]
     Y = [y for y in corpus.y_train if len(y) <= 20][:5000]
     model = RNN(corpus.vocab_size, hidden_dim=50, bptt_truncate=4, seed=0)
-    print(f"V={corpus.vocab_size} H=50, {len(X)} training sentences, ln V = {np.log(corpus.vocab_size):.3f}")
+    print(f"K={corpus.vocab_size} H=50, {len(X)} training sentences, ln K = {np.log(corpus.vocab_size):.3f}")
     start = time.perf_counter()
     train_with_sgd(model, X, Y, learning_rate=0.005, nepoch=2, evaluate_every=2500,
                    X_val=corpus.X_val[:500], Y_val=corpus.y_val[:500], log=print)

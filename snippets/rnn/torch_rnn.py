@@ -1,6 +1,6 @@
 """The RNN language model in PyTorch, twice.
 
-1. By hand: the parameters U (H, V), W (H, H), V (V, H) of `numpy_rnn.RNN`
+1. By hand: the parameters U (H, K), W (H, H), V (K, H) of `numpy_rnn.RNN`
    as tensors, the same equations, and autograd instead of our BPTT. In
    float64 it matches the numpy model number for number.
 2. With modules: nn.Embedding -> nn.RNN(tanh) -> nn.Linear, trained on
@@ -73,7 +73,7 @@ def init_params(word_dim: int, hidden_dim: int = 100, seed: int = 0,
 
 
 def forward(p: dict, x) -> tuple[torch.Tensor, torch.Tensor]:
-    """Scores z (B, T, V) with o_t = softmax(z_t), and states s (B, T, H)."""
+    """Scores z (B, T, K) with o_t = softmax(z_t), and states s (B, T, H)."""
     U, V, W = p["U"], p["V"], p["W"]
     x = as_batch(x).to(U.device)
     Ux = U.T[x]                                        # (B, T, H)  column x_t of U
@@ -170,18 +170,18 @@ class RNNLM(nn.Module):
         self.out = nn.Linear(hidden_dim, vocab_size, bias=bias)
 
     def forward(self, x: torch.Tensor, h0: torch.Tensor | None = None):
-        """x (B, T) -> scores (B, T, V), last state (1, B, H)."""
+        """x (B, T) -> scores (B, T, K), last state (1, B, H)."""
         s, h = self.rnn(self.embed(x), h0)             # s: (B, T, H)
         return self.out(s), h
 
     @classmethod
     def from_numpy(cls, model) -> "RNNLM":
         """An RNNLM computing exactly what the numpy_rnn.RNN `model` computes."""
-        H, V = model.hidden_dim, model.word_dim
+        H, K = model.hidden_dim, model.word_dim
         dtype = torch.float64 if model.dtype == np.float64 else torch.float32
-        net = cls(V, H, bias=False).to(dtype)
+        net = cls(K, H, bias=False).to(dtype)
         with torch.no_grad():
-            net.embed.weight.copy_(torch.from_numpy(model.U.T))  # (V, H): row w = U[:, w]
+            net.embed.weight.copy_(torch.from_numpy(model.U.T))  # (K, H): row w = U[:, w]
             net.rnn.weight_ih_l0.copy_(torch.eye(H, dtype=dtype))
             net.rnn.weight_hh_l0.copy_(torch.from_numpy(model.W))
             net.out.weight.copy_(torch.from_numpy(model.V))
