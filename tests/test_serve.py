@@ -23,7 +23,7 @@ def page(port: int) -> str:
         return response.read().decode("utf-8")
 
 
-def wait_for(port: int, predicate, seconds: float = 60) -> str:
+def wait_for(port: int, predicate, seconds: float = 180) -> str:
     deadline = time.time() + seconds
     html = ""
     while time.time() < deadline:
