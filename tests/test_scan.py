@@ -53,7 +53,8 @@ def test_reference_in_a_list_item_and_a_quote():
 
 
 def test_other_shortcodes_are_ignored():
-    text = '{{< image classes="fancybox" src="x.png" title="t" >}}\n{{% notice %}}x{{% /notice %}}\n'
+    text = ('{{< image classes="fancybox" src="x.png" title="t" >}}\n{{% notice %}}x{{% /notice %}}\n'
+            '[phần 2]({{< relref "posts/b.md" >}}) {{< codeblock "t" "python" >}}x{{< /codeblock >}}\n')
     assert refs(text) == []
 
 

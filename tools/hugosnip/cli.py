@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from . import __version__
@@ -48,6 +50,10 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if threading.current_thread() is threading.main_thread():
+        # Ctrl-C must stop a build cleanly even when started from a shell that ignores SIGINT
+        # for background jobs (the child would inherit "ignore").
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     early = None
     try:
         root = find_root(args.root)

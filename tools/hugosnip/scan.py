@@ -265,6 +265,9 @@ def scan_text(text: str, page: str) -> list[Reference]:
     for i, s in enumerate(shortcodes):
         if s.comment or i in examples:
             continue
+        name = s.inner.strip().split(None, 1)[0] if s.inner.strip() else ""
+        if not name.startswith("snip-"):
+            continue  # another shortcode: its parameters are Hugo's business
         name, params = _parse_params(s.inner, page, s.line)
         if name in KINDS and s.percent:
             raise ReferenceProblem(page, s.line, f"write {{{{< {name} ... >}}}}, not {{{{% {name} ... %}}}}: "
