@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 
-from .build import collect, report
+from .build import _rel, collect, report
 from .compare import diff_cell
 from .config import Config
 from .errors import Stale, exit_status
@@ -26,14 +26,14 @@ def check(config: Config, *, rerun: bool = False, jobs: int | None = None, out=N
     plan = make_plan(project)
     problems += plan.problems
     for entry in plan.stale:
-        problems.append(Stale(store_rel(config, entry.result), None,
+        problems.append(Stale(_rel(config, entry.result), None,
                               f"stale result of {entry.module.rel}: {'; '.join(entry.reasons)}",
                               ["run 'hugosnip build' to bring it up to date"]))
     for path in plan.orphan_results:
-        problems.append(Stale(store_rel(config, path), None, "orphaned result: its snippet is gone",
+        problems.append(Stale(_rel(config, path), None, "orphaned result: its snippet is gone",
                               ["'hugosnip clean' removes it"]))
     for path in plan.orphan_figures:
-        problems.append(Stale(store_rel(config, path), None, "orphaned figure: no result names it",
+        problems.append(Stale(_rel(config, path), None, "orphaned figure: no result names it",
                               ["'hugosnip clean' removes it"]))
     docs = {e.module.ref: e.previous for e in plan.entries if e.previous is not None}
     problems += check_against(refs, docs)
@@ -42,10 +42,6 @@ def check(config: Config, *, rerun: bool = False, jobs: int | None = None, out=N
     if not problems:
         print(f"hugosnip: {len(plan.entries)} result(s) up to date", file=out)
     return report(problems)
-
-
-def store_rel(config: Config, path) -> str:
-    return path.relative_to(config.root).as_posix()
 
 
 def _rerun(config: Config, project, plan, jobs) -> list:

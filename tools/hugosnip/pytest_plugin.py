@@ -123,18 +123,26 @@ class SnippetCell(pytest.Item):
         return self.path, self.cell.line - 1, self.cell.name
 
 
+def _committed(file: SnippetFile) -> dict | None:
+    """The module's committed result if it is up to date (read and checked once per module)."""
+    if not hasattr(file, "_committed"):
+        from . import store
+        from .plan import environment, inputs_of, key_of
+        file._committed = None
+        try:
+            doc = store.load(store.result_path(file.project.config, file.module.ref))
+        except (FileNotFoundError, store.Damaged):
+            doc = None
+        key = key_of(inputs_of(file.project, file.module, environment(file.project.config)))
+        if doc is not None and doc.get("key") == key:
+            file._committed = doc  # a stale one is `hugosnip check`'s to report: nothing fair to compare
+    return file._committed
+
+
 def _diff_with_committed(file: SnippetFile, name: str, result: dict) -> list[str]:
-    from . import store
     from .compare import diff_cell
-    from .plan import environment, inputs_of, key_of
-    path = store.result_path(file.project.config, file.module.ref)
-    try:
-        doc = store.load(path)
-    except (FileNotFoundError, store.Damaged):
-        return []
-    if doc.get("key") != key_of(inputs_of(file.project, file.module, environment(file.project.config))):
-        return []  # stale: `hugosnip check` reports that; nothing fair to compare with
-    old = doc["cells"].get(name)
+    doc = _committed(file)
+    old = doc["cells"].get(name) if doc else None
     if old is None:
         return []
     return diff_cell(name, old, dict(old, **result), file.module.rel, file.project.config.rtol)
