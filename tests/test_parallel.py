@@ -35,8 +35,19 @@ def test_preload_follows_local_imports(site):
     write(site / "snippets/uses_np.py", "import numpy as np\n\ndef f():\n    return np.zeros(1)\n")
     write(site / "snippets/user.py", "# %% a\nfrom snippets.uses_np import f\nf()\n")
     project = Project(load(site))
-    assert preload_for(project, [project.modules["user.py"]]) == ["numpy"]
+    assert preload_for(project, [project.modules["user.py"]]) == ["numpy.random"]
     assert preload_for(project, [project.modules["plot.py"]]) == ["matplotlib.pyplot"]
+
+
+def test_fork_server_loads_the_preload_before_forking(site):
+    project = Project(load(site))
+    server = ForkServer(project.config, ["numpy.random"])
+    try:
+        run_module(project, project.modules["demo.py"], server=server)  # the server is serving now
+        maps = open(f"/proc/{server.proc.pid}/maps").read()
+    finally:
+        server.close()
+    assert "mtrand" in maps  # numpy.random's extension, mapped once for every worker
 
 
 def test_forked_worker_failures_are_reported_like_spawned_ones(site):

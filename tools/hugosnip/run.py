@@ -315,7 +315,9 @@ def _follow(proc, fd, outcome: Outcome, cells: dict, default_timeout: float, std
                                  f"{what}", detail)
 
 
-HEAVY = {"numpy": "numpy", "matplotlib": "matplotlib.pyplot", "torch": "torch", "scipy": "scipy",
+# What the fork server imports for a module that imports the key. numpy 2 loads numpy.random
+# only when first used, and every worker seeds it: preloaded, that is ~14 ms less per module.
+HEAVY = {"numpy": "numpy.random", "matplotlib": "matplotlib.pyplot", "torch": "torch", "scipy": "scipy",
          "pandas": "pandas"}
 
 

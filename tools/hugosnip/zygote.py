@@ -13,6 +13,7 @@ server → parent  {"id": N, "status": S}     when it ends (negative S: killed b
 
 from __future__ import annotations
 
+import gc
 import importlib
 import json
 import os
@@ -30,6 +31,7 @@ def main() -> None:
         except Exception:  # noqa: BLE001 - a snippet that needs it will report the error itself
             pass
     from . import worker  # noqa: F401 - loaded once, before forking
+    gc.freeze()  # the objects loaded so far are never collected: a worker's GC leaves their pages shared
     children: dict[int, int] = {}
     # A child's end wakes the loop at once (SIGCHLD writes a byte to this pipe).
     wake_read, wake_write = os.pipe()
