@@ -38,14 +38,12 @@ def current_docs(plan: Plan, written: dict[str, dict]) -> dict[str, dict]:
     return docs
 
 
-def unused_figures(config: Config) -> list[Path]:
-    """Figures no readable result names (a damaged result keeps nothing, it will be re-run)."""
-    used: set[str] = set()
-    for path in store.result_files(config):
-        try:
-            used.update(store.figures_of(store.load(path)))
-        except store.Damaged:
-            pass
+def unused_figures(config: Config, plan: Plan, docs: dict[str, dict]) -> list[Path]:
+    """Figures that no result left after this build names (``docs``: the results as they are now;
+    a damaged result keeps nothing, it is re-run)."""
+    used = set(plan.kept_figures)
+    for doc in docs.values():
+        used.update(store.figures_of(doc))
     return [p for p in store.figure_files(config) if p.name not in used]
 
 
@@ -139,9 +137,10 @@ def update(config: Config, *, explain: bool = False, jobs: int | None = None, ou
                 problem = outcome.problem
                 problem.detail[:0] = [f"embedded at {w}" for w in embeds.get(entry.module.ref, [])]
                 problems.append(problem)
-        unused = unused_figures(config) if (written or plan.orphan_results or plan.orphan_figures) else []
+        docs = current_docs(plan, written)
+        unused = unused_figures(config, plan, docs) if (written or plan.orphan_results or plan.orphan_figures) else []
         store.remove(plan.orphan_results + unused)
-        problems += check_against(refs, current_docs(plan, written))
+        problems += check_against(refs, docs)
         rows = reporting.rows_of(plan, snippets, outcomes)
         if explain or snippets:
             print(reporting.table(rows), file=out, end="")

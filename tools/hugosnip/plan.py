@@ -120,6 +120,7 @@ class Plan:
     orphan_results: list[Path]
     orphan_figures: list[Path]
     problems: list[Problem]
+    kept_figures: set[str]   # named by the results of modules that cannot be planned now
 
     @property
     def stale(self) -> list[Entry]:
@@ -197,11 +198,12 @@ def make_plan(project: Project) -> Plan:
         entries.append(entry)
     known = {e.result for e in entries} | kept
     orphan_results = [p for p in store.result_files(config) if p not in known]
-    used = {name for e in entries if e.previous for name in store.figures_of(e.previous)}
+    kept_figures = set()
     for path in kept:
         try:
-            used.update(store.figures_of(store.load(path)))
+            kept_figures.update(store.figures_of(store.load(path)))
         except (FileNotFoundError, store.Damaged):
             pass
+    used = kept_figures | {name for e in entries if e.previous for name in store.figures_of(e.previous)}
     orphan_figures = [p for p in store.figure_files(config) if p.name not in used]
-    return Plan(entries, orphan_results, orphan_figures, problems)
+    return Plan(entries, orphan_results, orphan_figures, problems, kept_figures)
