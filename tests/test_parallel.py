@@ -1,6 +1,9 @@
 """Parallel and forked runs give the same results as serial, spawned ones, byte for byte."""
 
+import os
 import shutil
+import signal
+import time
 
 from hugosnip.config import load
 from hugosnip.project import Project
@@ -48,6 +51,51 @@ def test_fork_server_loads_the_preload_before_forking(site):
     finally:
         server.close()
     assert "mtrand" in maps  # numpy.random's extension, mapped once for every worker
+
+
+def _children(pid: int) -> list[int]:
+    return [int(p) for p in open(f"/proc/{pid}/task/{pid}/children").read().split()]
+
+
+def _spare_of(server) -> int:
+    """The worker the fork server keeps waiting for the next job (forked shortly after a job)."""
+    for _ in range(200):
+        spares = _children(server.proc.pid)
+        if spares:
+            return spares[0]
+        time.sleep(0.01)
+    raise AssertionError("the fork server forked no spare worker")
+
+
+def test_a_spare_worker_killed_from_outside_is_replaced(site):
+    project = Project(load(site))
+    server = ForkServer(project.config, [])
+    try:
+        assert run_module(project, project.modules["demo.py"], server=server).ok
+        spare = _spare_of(server)
+        os.kill(spare, signal.SIGKILL)
+        for _ in range(200):  # the server reaps it
+            if spare not in _children(server.proc.pid):
+                break
+            time.sleep(0.01)
+        again = run_module(project, project.modules["demo.py"], server=server)
+    finally:
+        server.close()
+    assert again.ok
+
+
+def test_closing_the_fork_server_leaves_no_process(site):
+    project = Project(load(site))
+    server = ForkServer(project.config, [])
+    run_module(project, project.modules["demo.py"], server=server)
+    spare = _spare_of(server)
+    server.close()
+    for _ in range(200):
+        if not os.path.exists(f"/proc/{spare}") or open(f"/proc/{spare}/stat").read().split()[2] == "Z":
+            break
+        time.sleep(0.01)
+    else:
+        raise AssertionError(f"the spare worker {spare} outlived its server")
 
 
 def test_forked_worker_failures_are_reported_like_spawned_ones(site):

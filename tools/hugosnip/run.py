@@ -167,7 +167,7 @@ class ForkServer:
             self.changed.wait_for(lambda: job_id in self.pids or not self.alive)
             if job_id not in self.pids:
                 raise RuntimeError("the fork server died")
-            return Forked(self, job_id, self.pids[job_id])
+            return Forked(self, job_id)
 
     def status(self, job_id: int) -> int:
         with self.changed:
@@ -188,8 +188,13 @@ class ForkServer:
 
 
 class Forked:
-    def __init__(self, server: ForkServer, job_id: int, pid: int):
-        self.server, self.job_id, self.pid = server, job_id, pid
+    def __init__(self, server: ForkServer, job_id: int):
+        self.server, self.job_id = server, job_id
+
+    @property
+    def pid(self) -> int:
+        """The worker's pid, as the server last said (it replaces a spare it finds dead)."""
+        return self.server.pids[self.job_id]
 
     def wait(self) -> int:
         return self.server.status(self.job_id)

@@ -21,6 +21,7 @@ import math
 import numbers
 import os
 import random
+import resource
 import sys
 import time
 import traceback
@@ -294,7 +295,6 @@ class Worker:
 
 def _peak_kb() -> int:
     """Peak resident memory of this worker, in KiB (Linux reports ru_maxrss in KiB)."""
-    import resource
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
@@ -310,7 +310,6 @@ def _expected(exc: BaseException, raises: str) -> bool:
 def limit_memory(megabytes: int) -> None:
     """Cap the address space, so a runaway cell gets MemoryError instead of harming the machine."""
     if megabytes > 0:
-        import resource
         size = megabytes * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (size, size))
 
@@ -329,12 +328,16 @@ def die_with_parent() -> None:
         pass
 
 
-def serve(job: dict, fd: int) -> None:
-    """Run a job in this process, then end it (also the entry point of a forked worker)."""
+def prepare() -> None:
+    """What every worker sets up before its job (a forked one does it while it waits for the job)."""
     die_with_parent()
     sys.stdin = open(os.devnull)
     faulthandler.enable(file=sys.__stderr__)
     warnings.filterwarnings("ignore", message=".*non-interactive.*cannot be shown")
+
+
+def serve(job: dict, fd: int) -> None:
+    """Run a job in this process (set up by ``prepare``), then end it."""
     os.chdir(job["root"])
     sys.path.insert(0, job["root"])
     limit_memory(job.get("memory_limit", 0))
@@ -345,7 +348,9 @@ def serve(job: dict, fd: int) -> None:
 
 
 def main() -> None:
-    serve(json.loads(sys.stdin.read()), int(sys.argv[1]))
+    job = json.loads(sys.stdin.read())
+    prepare()
+    serve(job, int(sys.argv[1]))
 
 
 if __name__ == "__main__":
