@@ -140,6 +140,7 @@ def main() -> None:
     print(f"{'measure':<46}{'value':>12}  goal")
     print(f"{'cold build, serial (-j 1)':<46}{serial:>10.1f} s")
     print(f"{'  sum of the snippets own run times':<46}{serial_own:>10.1f} s")
+    print(f"{'  own run time per module (mean)':<46}{serial_own / modules * 1000:>10.1f} ms")
     print(f"{'  overhead (serial / own - 1)':<46}{(serial / serial_own - 1) * 100:>10.1f} %  < 5 %")
     print(f"{'  overhead per module':<46}{(serial - serial_own) / modules * 1000:>10.1f} ms")
     print(f"{'cold build, parallel (-j 0, one per core)':<46}{parallel:>10.1f} s")
