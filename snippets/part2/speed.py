@@ -79,7 +79,7 @@ ax_step.set_xlim(1, max(ms) * 5)
 ax_step.invert_yaxis()
 ax_step.set_xlabel("mili giây cho một bước SGD (thang log)")
 for bar, value in zip(bars, ms):
-    ax_step.annotate(f"{value:.1f} ms", (value, bar.get_y() + bar.get_height() / 2),
+    ax_step.annotate(f"{value:.1f} ms".replace(".", ","), (value, bar.get_y() + bar.get_height() / 2),
                      textcoords="offset points", xytext=(3, 0), va="center", fontsize=8)
 width = 0.38
 positions = np.arange(len(TRAINER_NAMES))

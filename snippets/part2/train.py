@@ -78,7 +78,7 @@ print(f"huấn luyện mất {train_seconds:.0f} giây, {tokens_per_second:.0f} 
 fig, (ax_loss, ax_ppl) = plt.subplots(1, 2, figsize=(8, 3.2))
 ax_loss.plot(epochs, val_loss, marker="o")
 ax_loss.axhline(np.log(VOCAB_SIZE), color="gray", linestyle="--", linewidth=1)
-ax_loss.annotate(f"ln K = {np.log(VOCAB_SIZE):.2f}", (epochs[-1], np.log(VOCAB_SIZE)),
+ax_loss.annotate(f"ln K = {np.log(VOCAB_SIZE):.2f}".replace(".", ","), (epochs[-1], np.log(VOCAB_SIZE)),
                  textcoords="offset points", xytext=(0, -12), ha="right", color="gray")
 ax_loss.set_xlabel("vòng lặp (epoch)")
 ax_loss.set_ylabel("mất mát trên tập kiểm định")

@@ -122,7 +122,7 @@ for cell in CELLS:
     h = histories[cell]
     ax.plot([r["update"] * MS_PER_UPDATE[cell] / 1000 for r in h],
             [r["perplexity"] for r in h], marker="o", markersize=3, color=COLORS[cell],
-            label=f"{cell.upper()}, H = {hidden[cell]}: {final[cell]:.1f}")
+            label=f"{cell.upper()}, H = {hidden[cell]}: {final[cell]:.1f}".replace(".", ","))
 ax.set_ylim(0.9 * min(final.values()), 200)
 ax.set_xlim(0, BUDGET_SECONDS * 1.02)
 ax.set_xlabel("thời gian huấn luyện (giây, theo tốc độ đo trước, một luồng CPU)")

@@ -22,6 +22,7 @@ class Config:
     jobs: int = 0                   # snippet modules run at once; 0 = one per core
     memory_limit: int = 8192        # megabytes of address space per worker; 0 = no limit
     threads: int = 1                # BLAS/OpenMP/torch threads per worker (part of the cache key)
+    decimal_mark: str = "."         # in figures' tick labels: "," for Vietnamese (part of the key)
 
     @property
     def snippet_dir(self) -> Path:
@@ -41,7 +42,7 @@ class Config:
 
 
 _TYPES = {"snippets": str, "timeout": (int, float), "output_limit": int, "rtol": (int, float),
-          "seed": int, "jobs": int, "memory_limit": int, "threads": int}
+          "seed": int, "jobs": int, "memory_limit": int, "threads": int, "decimal_mark": str}
 
 
 def load(root: Path) -> Config:
@@ -62,4 +63,7 @@ def load(root: Path) -> Config:
         if isinstance(value, bool) or not isinstance(value, _TYPES[key]):
             raise ConfigError(CONFIG_FILE, None, f"[params.hugosnip].{key} has the wrong type: {value!r}")
         values[key] = value
+    if values.get("decimal_mark", ".") not in (".", ","):
+        raise ConfigError(CONFIG_FILE, None, f"[params.hugosnip].decimal_mark must be \".\" or \",\", "
+                                             f"not {values['decimal_mark']!r}")
     return Config(root=root, **values)

@@ -49,8 +49,12 @@ def versions() -> dict[str, str]:
 
 
 def environment(config) -> dict[str, str]:
-    """What besides files decides a snippet's output: the versions, and the worker's thread count."""
-    return dict(versions(), threads=str(config.threads))
+    """What besides files decides a snippet's output: the versions, the worker's thread count, and
+    the figures' decimal mark when it is not the default."""
+    env = dict(versions(), threads=str(config.threads))
+    if config.decimal_mark != ".":
+        env["decimal_mark"] = config.decimal_mark
+    return env
 
 
 def local_files(project: Project, dotted: str) -> list[Module]:

@@ -218,6 +218,7 @@ def run_module(project: Project, module: Module, *, until: str | None = None,
             "root": str(config.root), "file": str(module.path), "dotted": module.dotted,
             "snippet_dir": str(project.base), "seed": config.seed, "output_limit": config.output_limit,
             "memory_limit": config.memory_limit, "figure_dir": str(figure_dir),
+            "decimal_mark": config.decimal_mark,
             "cells": [{"name": c.name, "line": c.line, "code": c.code, "code_line": c.code_line,
                        "options": _options(c, config.timeout)} for c in cells],
         }

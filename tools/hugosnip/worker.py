@@ -173,13 +173,61 @@ def scalar_vars(namespace: dict, before: dict[str, int]) -> dict:
     return dict(sorted(found.items()))
 
 
-def save_figures(directory: str) -> list[str]:
+def with_decimal_mark(inner, mark: str):
+    """A matplotlib tick formatter that writes what ``inner`` writes with ``mark`` as decimal mark."""
+    from matplotlib.ticker import Formatter
+
+    def swap(text: str) -> str:
+        # in mathtext a bare "," is punctuation, followed by a space: "{,}" is not
+        return text.replace(".", "{,}" if mark == "," and text.startswith("$") else mark)
+
+    class DecimalMark(Formatter):
+        def set_axis(self, axis):
+            super().set_axis(axis)
+            inner.set_axis(axis)
+
+        def set_locs(self, locs):
+            inner.set_locs(locs)
+
+        def __call__(self, x, pos=None):
+            return swap(inner(x, pos))
+
+        def format_ticks(self, values):
+            return [swap(label) for label in inner.format_ticks(values)]
+
+        def get_offset(self):
+            return swap(inner.get_offset())
+
+        def format_data(self, value):
+            return swap(inner.format_data(value))
+
+        def format_data_short(self, value):
+            return swap(inner.format_data_short(value))
+
+    return DecimalMark()
+
+
+def use_decimal_mark(figure, mark: str) -> None:
+    """Give the figure's numeric axes (plain ScalarFormatter ones) the decimal mark ``mark``."""
+    if mark == ".":
+        return
+    from matplotlib.ticker import ScalarFormatter
+    for axes in figure.axes:
+        for axis in (axes.xaxis, axes.yaxis):
+            if type(axis.get_major_formatter()) is ScalarFormatter:
+                axis.set_major_formatter(with_decimal_mark(axis.get_major_formatter(), mark))
+            if type(axis.get_minor_formatter()) is ScalarFormatter:
+                axis.set_minor_formatter(with_decimal_mark(axis.get_minor_formatter(), mark))
+
+
+def save_figures(directory: str, decimal_mark: str = ".") -> list[str]:
     plt = sys.modules.get("matplotlib.pyplot")
     if plt is None:
         return []
     import matplotlib
     names = []
     for num in plt.get_fignums():
+        use_decimal_mark(plt.figure(num), decimal_mark)
         buf = io.BytesIO()
         with matplotlib.rc_context({"svg.hashsalt": "hugosnip", "svg.fonttype": "path"}):
             plt.figure(num).savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
@@ -284,7 +332,7 @@ class Worker:
         result = {
             "stdout": out.text(), "stderr": err.text(), "truncated": bool(out.dropped or err.dropped),
             "value": value, "vars": scalar_vars(namespace, before),
-            "figures": save_figures(self.job["figure_dir"]), "error": error,
+            "figures": save_figures(self.job["figure_dir"], self.job.get("decimal_mark", ".")), "error": error,
         }
         if failure:
             self.send(event="failed", cell=name, duration=duration, result=result, **failure)
