@@ -11,7 +11,7 @@ from .config import Config
 from .errors import EXIT_OK, HugoFailed, Problem, exit_status
 from .lock import build_lock
 from . import report as reporting
-from .plan import Plan, environment, make_plan
+from .plan import Plan, environment, make_plan, unnamed_figures
 from .project import Project
 from .results import check_against, embedded_at, make_doc
 from .scan import Reference, scan_site
@@ -36,15 +36,6 @@ def current_docs(plan: Plan, written: dict[str, dict]) -> dict[str, dict]:
     docs = {e.module.ref: e.previous for e in plan.entries if e.previous is not None}
     docs.update(written)
     return docs
-
-
-def unused_figures(config: Config, plan: Plan, docs: dict[str, dict]) -> list[Path]:
-    """Figures that no result left after this build names (``docs``: the results as they are now;
-    a damaged result keeps nothing, it is re-run)."""
-    used = set(plan.kept_figures)
-    for doc in docs.values():
-        used.update(store.figures_of(doc))
-    return [p for p in store.figure_files(config) if p.name not in used]
 
 
 def _rel(config: Config, path: Path) -> str:
@@ -138,7 +129,9 @@ def update(config: Config, *, explain: bool = False, jobs: int | None = None, ou
                 problem.detail[:0] = [f"embedded at {w}" for w in embeds.get(entry.module.ref, [])]
                 problems.append(problem)
         docs = current_docs(plan, written)
-        unused = unused_figures(config, plan, docs) if (written or plan.orphan_results or plan.orphan_figures) else []
+        # figures that no result names once this build's results are in (a damaged one names none)
+        unused = (unnamed_figures(config, plan.kept_figures, docs.values())
+                  if (written or plan.orphan_results or plan.orphan_figures) else [])
         store.remove(plan.orphan_results + unused)
         problems += check_against(refs, docs)
         rows = reporting.rows_of(plan, snippets, outcomes)

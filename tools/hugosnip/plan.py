@@ -208,6 +208,13 @@ def make_plan(project: Project) -> Plan:
             kept_figures.update(store.figures_of(store.load(path)))
         except (FileNotFoundError, store.Damaged):
             pass
-    used = kept_figures | {name for e in entries if e.previous for name in store.figures_of(e.previous)}
-    orphan_figures = [p for p in store.figure_files(config) if p.name not in used]
+    orphan_figures = unnamed_figures(config, kept_figures, [e.previous for e in entries if e.previous])
     return Plan(entries, orphan_results, orphan_figures, problems, kept_figures)
+
+
+def unnamed_figures(config, kept_figures: set[str], docs) -> list[Path]:
+    """Figure files that neither ``kept_figures`` nor any of the result documents ``docs`` names."""
+    used = set(kept_figures)
+    for doc in docs:
+        used.update(store.figures_of(doc))
+    return [p for p in store.figure_files(config) if p.name not in used]
