@@ -54,15 +54,17 @@ def test_reports_as_json_and_junit(built, cli, tmp_path):
     assert "ZeroDivisionError: division by zero" in failure.text
 
 
-def test_provenance_and_report_page_change_only_when_something_ran(built, cli):
-    runs = json.loads((built / "data/hugosnip_runs.json").read_text())
-    assert sorted(runs) == ["snippets/demo.py", "snippets/other.py", "snippets/pkg/user.py", "snippets/plot.py"]
-    assert set(runs["snippets/demo.py"]) == {"made", "duration", "peak_mb", "versions", "machine"}
-    page = (built / "content/bao-cao-build.md").read_text()
-    assert "| `snippets/plot.py` |" in page
-    before = (built / "data/hugosnip_runs.json").read_bytes(), page
+def test_provenance_is_in_each_result_and_changes_only_when_it_ran(built, cli):
+    docs = {p.name: json.loads(p.read_text()) for p in (built / "data/hugosnip").rglob("*.json")}
+    assert sorted(n for n, d in docs.items() if "provenance" in d) == ["demo.json", "other.json", "plot.json",
+                                                                      "user.json"]
+    made = docs["plot.json"]["provenance"]
+    assert set(made) == {"made", "duration", "peak_mb", "versions", "machine"}
+    assert made["versions"] == docs["plot.json"]["inputs"]["versions"]
+    assert not (built / "data/hugosnip_runs.json").exists()
+    before = snapshot(built)
     cli(built, "build", "--no-hugo")
-    assert ((built / "data/hugosnip_runs.json").read_bytes(), (built / "content/bao-cao-build.md").read_text()) == before
+    assert snapshot(built) == before
 
 
 @pytest.mark.parametrize("code, status, first_line", [

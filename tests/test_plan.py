@@ -1,8 +1,10 @@
 """Cache invalidation: a module re-runs exactly when something it depends on changed."""
 
+import platform
+
 import pytest
 
-from hugosnip import plan as plan_module
+from hugosnip import key as key_module
 from hugosnip.config import load
 from hugosnip.plan import make_plan
 from hugosnip.project import Project
@@ -70,16 +72,37 @@ def test_declared_data_file_is_a_dependency(built):
     assert stale(built)["snippets/other.py"] == ["snippets/other.py changed", "snippets/words.txt is a new dependency"]
 
 
-def test_a_version_change_reruns_every_snippet_but_not_libraries(built, monkeypatch):
-    real = plan_module.versions
+def test_a_library_version_change_reruns_only_its_importers(built, monkeypatch):
+    real = key_module.library_version
+    monkeypatch.setattr(key_module, "library_version", lambda name: "99.0" if name == "matplotlib" else real(name))
+    assert stale(built) == {"snippets/plot.py": [f"matplotlib {real('matplotlib')} -> 99.0"]}
 
-    def newer():
-        return dict(real(), numpy="99.0")
 
-    monkeypatch.setattr(plan_module, "versions", newer)
+def test_a_local_build_tag_is_not_part_of_the_key(built, monkeypatch):
+    tagged = {name: version + "+cpu" for name, version in key_module._installed().items()}
+    monkeypatch.setattr(key_module, "_installed", lambda: tagged)
+    assert stale(built) == {}
+
+
+@pytest.mark.parametrize("patch, minor", [(True, False), (False, True)], ids=["patch-release", "minor-release"])
+def test_only_pythons_major_minor_is_in_the_key(built, monkeypatch, patch, minor):
+    major, middle, _ = platform.python_version_tuple()
+    other = f"{major}.{int(middle) + 1}.0" if minor else f"{major}.{middle}.99"
+    monkeypatch.setattr(platform, "python_version", lambda: other)
     reasons = stale(built)
-    assert sorted(reasons) == ["snippets/demo.py", "snippets/other.py", "snippets/pkg/user.py", "snippets/plot.py"]
-    assert all(r[0].startswith("numpy ") and r[0].endswith(" -> 99.0") for r in reasons.values())
+    if patch:
+        assert reasons == {}
+    else:
+        assert reasons == dict.fromkeys(["snippets/demo.py", "snippets/other.py", "snippets/pkg/user.py",
+                                         "snippets/plot.py"], [f"python {major}.{middle} -> {major}.{int(middle) + 1}"])
+
+
+def test_a_runner_version_change_reruns_everything(built, monkeypatch):
+    monkeypatch.setattr(key_module, "RUNNER", key_module.RUNNER + 1)
+    reasons = stale(built)
+    assert sorted(reasons) == ["snippets/demo.py", "snippets/lib.py", "snippets/other.py", "snippets/pkg/user.py",
+                               "snippets/plot.py"]
+    assert set(map(tuple, reasons.values())) == {(f"hugosnip {key_module.RUNNER - 1} -> {key_module.RUNNER}",)}
 
 
 def test_an_edited_result_is_detected_and_rerun(built):

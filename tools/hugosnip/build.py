@@ -11,7 +11,7 @@ from .config import Config
 from .errors import EXIT_OK, HugoFailed, Problem, exit_status
 from .lock import build_lock
 from . import report as reporting
-from .plan import Plan, environment, make_plan, unnamed_figures
+from .plan import Plan, make_plan, unnamed_figures
 from .project import Project
 from .results import check_against, embedded_at, make_doc
 from .scan import Reference, scan_site
@@ -36,6 +36,28 @@ def current_docs(plan: Plan, written: dict[str, dict]) -> dict[str, dict]:
     docs = {e.module.ref: e.previous for e in plan.entries if e.previous is not None}
     docs.update(written)
     return docs
+
+
+# Provenance used to live in this one file that every build rewrote; now each result holds its own.
+LEGACY_RUNS = Path("data", "hugosnip_runs.json")
+
+
+def big_figures(config: Config, outcomes) -> list[str]:
+    """A warning for each figure over ``figure_limit`` bytes, naming its cell (it still builds)."""
+    warnings = []
+    if not config.figure_limit:
+        return warnings
+    for outcome in outcomes:
+        lines = {c.name: c.line for c in outcome.module.cells}
+        for name, data in sorted(outcome.figures.items()):
+            if len(data) > config.figure_limit:
+                cell = outcome.figure_cells.get(name, "?")
+                where = f"{outcome.module.rel}:{lines[cell]}" if cell in lines else outcome.module.rel
+                warnings.append(f"{where}: warning: cell {cell!r} drew a "
+                                f"figure of {len(data) / 1e6:.1f} MB ({_rel(config, config.figure_dir / name)}), "
+                                f"over [params.hugosnip] figure_limit = {config.figure_limit}; plot fewer "
+                                "points, or raise the limit")
+    return warnings
 
 
 def _rel(config: Config, path: Path) -> str:
@@ -91,8 +113,12 @@ def update(config: Config, *, explain: bool = False, jobs: int | None = None, ou
     if problems:
         return Update(report(problems), False, problems)
     with build_lock(config.root):
+        from .run import clean_scratch
+        clean_scratch(config)   # what a killed build left
         strays = store.stray_temporaries(config)
         store.remove(strays)
+        legacy = [p for p in [config.root / LEGACY_RUNS] if p.is_file()]
+        store.remove(legacy)
         plan = make_plan(project)
         project.save_cache()
         problems += plan.problems
@@ -140,11 +166,9 @@ def update(config: Config, *, explain: bool = False, jobs: int | None = None, ou
         else:
             print(f"hugosnip: {len(rows)} result(s) up to date, nothing ran", file=out)
         reporting.write_reports(config, rows, json_path, junit_path)
-        provenance = False
-        if snippets or plan.orphan_results:
-            provenance = reporting.update_runs(config, plan, snippets, outcomes, environment(config))
-            provenance = reporting.write_page(config) or provenance
-    changed = bool(written or strays or plan.orphan_results or unused or provenance)
+        for warning in big_figures(config, outcomes):
+            print(warning, file=sys.stderr)
+    changed = bool(written or strays or plan.orphan_results or unused or legacy)
     run_time = sum(o.duration for o in outcomes)
     if problems:
         print(f"hugosnip: {len(problems)} problem(s); the committed results of failing snippets "
@@ -157,6 +181,8 @@ def clean(config: Config, out=None) -> int:
     out = out or sys.stdout
     project = Project(config)
     with build_lock(config.root):
+        from .run import clean_scratch
+        clean_scratch(config)
         plan = make_plan(project)
         doomed = plan.orphan_results + plan.orphan_figures + store.stray_temporaries(config)
         for path in doomed:

@@ -90,6 +90,9 @@ def parse_options(rest: str, where: str, line: int) -> tuple[str | None, Options
         name = words.pop(0)
         if not NAME.match(name):
             raise CellSyntaxError(where, line, f"bad cell name {name!r}: use letters, digits, _ and -")
+        if name == PREAMBLE:
+            raise CellSyntaxError(where, line, f"{PREAMBLE!r} is the name hugosnip gives the code above the "
+                                               "first marker; give this cell another name")
     values = {}
     for word in words:
         key, sep, value = word.partition("=")
@@ -152,4 +155,32 @@ def parse_cells(source: str, where: str) -> list[Cell]:
             skip += 1
         body = _trim(body[skip:])
         cells.append(Cell(name, line, "\n".join(body), line + 1 + skip, options))
+    for cell in cells:
+        _check_alone(cell, source, where, [m[0] for m in markers])
     return cells
+
+
+def _check_alone(cell: Cell, source: str, where: str, markers: list[int]) -> None:
+    """Each cell runs as its own piece of code: it must parse on its own. A file that parses whole
+    can still split badly, e.g. at a ``# %%`` line inside a triple-quoted string."""
+    try:
+        ast.parse("\n" * (cell.code_line - 1) + cell.code, filename=where)
+    except SyntaxError as exc:
+        inside = _markers_in_strings(source, markers)
+        hint = (f"; the '# %%' line {inside[0]} is inside a string, and a marker starts a new cell even there"
+                if inside else "")
+        raise CellSyntaxError(where, exc.lineno, f"syntax error in cell {cell.name!r}: {exc.msg}{hint}") from None
+
+
+def _markers_in_strings(source: str, markers: list[int]) -> list[int]:
+    """The marker lines that Python reads as part of a string."""
+    import io
+    import tokenize
+    inside = []
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            if token.type == tokenize.STRING and token.start[0] != token.end[0]:
+                inside += [m for m in markers if token.start[0] < m <= token.end[0]]
+    except (tokenize.TokenError, SyntaxError):
+        pass
+    return inside

@@ -26,7 +26,7 @@ def check(config: Config, *, rerun: bool = False, jobs: int | None = None, out=N
     plan = make_plan(project)
     problems += plan.problems
     for entry in plan.stale:
-        problems.append(Stale(_rel(config, entry.result), None,
+        problems.append(Stale(_rel(config, entry.result), entry.damaged_line,
                               f"stale result of {entry.module.rel}: {'; '.join(entry.reasons)}",
                               ["run 'hugosnip build' to bring it up to date"]))
     for path in plan.orphan_results:

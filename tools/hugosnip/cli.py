@@ -23,7 +23,7 @@ def _parser() -> argparse.ArgumentParser:
 
     build = sub.add_parser("build", help="run stale snippets, store their results, build the site with Hugo")
     build.add_argument("--explain", action="store_true", help="say for every module why it ran or was reused")
-    build.add_argument("-j", "--jobs", type=int, help="snippet modules run at once (default: one per core)")
+    build.add_argument("-j", "--jobs", type=_jobs, help="snippet modules run at once (default: one per core)")
     build.add_argument("--no-hugo", action="store_true", help="stop after storing results")
     build.add_argument("--json", type=Path, metavar="FILE", help="the build report as JSON "
                        "(default .hugosnip/report.json)")
@@ -34,7 +34,7 @@ def _parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="exit non-zero when a result is missing, stale or orphaned")
     check.add_argument("--rerun", action="store_true",
                        help="also re-run every snippet in scratch space and diff with the committed results")
-    check.add_argument("-j", "--jobs", type=int, help="snippet modules run at once with --rerun")
+    check.add_argument("-j", "--jobs", type=_jobs, help="snippet modules run at once with --rerun")
 
     run = sub.add_parser("run", help="run one snippet and print its cells as a reader sees them")
     run.add_argument("target", metavar="FILE[#CELL]",
@@ -48,13 +48,46 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 64:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of jobs from 0 (one per core) to 64")
+    return value
+
+
+def _writable(option: str, path: Path | None, folder: bool) -> None:
+    """Refuse, before anything runs, an output path hugosnip could not write (exit 8)."""
+    if path is None:
+        return
+    import os
+    import tempfile
+    from .errors import EnvironmentProblem
+    where = f"{option} {path}"
+    if folder and path.exists() and not path.is_dir():
+        raise EnvironmentProblem(where, None, "is a file; name a folder for the figures")
+    if not folder and path.is_dir():
+        raise EnvironmentProblem(where, None, "is a folder; name a file")
+    parent = path if folder else path.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=parent, prefix=".hugosnip-probe-")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise EnvironmentProblem(where, None, f"cannot write there ({exc.strerror or exc}); "
+                                 "name a path in a folder you can write to") from None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if threading.current_thread() is threading.main_thread():
         # Ctrl-C must stop a build cleanly even when started from a shell that ignores SIGINT
         # for background jobs (the child would inherit "ignore").
         signal.signal(signal.SIGINT, signal.default_int_handler)
-    early = None
+    early = root = None
     try:
         root = find_root(args.root)
         if args.command == "build" and not args.no_hugo:
@@ -62,6 +95,11 @@ def main(argv: list[str] | None = None) -> int:
             early = hugo.start(root, list(args.hugo_args))
         from .config import load
         config = load(root)
+        if args.command == "build":
+            _writable("--json", args.json, False)
+            _writable("--junit", args.junit, False)
+        if args.command == "run":
+            _writable("--figures", args.figures, True)
         if args.command == "build":
             from .build import build
             return build(config, explain=args.explain, jobs=args.jobs, run_hugo=not args.no_hugo,
@@ -78,7 +116,9 @@ def main(argv: list[str] | None = None) -> int:
             return serve(config, port=args.port)
         return run_command(config, args.target, args.figures)
     except Exception as problem:
-        from .errors import Problem
+        from .errors import Problem, environment_problem
+        if isinstance(problem, OSError):
+            problem = environment_problem(problem, root or args.root)
         if not isinstance(problem, Problem):
             raise
         if early is not None:

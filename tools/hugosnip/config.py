@@ -23,6 +23,7 @@ class Config:
     memory_limit: int = 8192        # megabytes of address space per worker; 0 = no limit
     threads: int = 1                # BLAS/OpenMP/torch threads per worker (part of the cache key)
     decimal_mark: str = "."         # in figures' tick labels: "," for Vietnamese (part of the key)
+    figure_limit: int = 1_000_000   # bytes: a bigger figure gets a warning naming its cell; 0 = none
 
     @property
     def snippet_dir(self) -> Path:
@@ -42,7 +43,7 @@ class Config:
 
 
 _TYPES = {"snippets": str, "timeout": (int, float), "output_limit": int, "rtol": (int, float),
-          "seed": int, "jobs": int, "memory_limit": int, "threads": int, "decimal_mark": str}
+          "seed": int, "jobs": int, "memory_limit": int, "threads": int, "decimal_mark": str, "figure_limit": int}
 
 
 def load(root: Path) -> Config:
@@ -63,7 +64,57 @@ def load(root: Path) -> Config:
         if isinstance(value, bool) or not isinstance(value, _TYPES[key]):
             raise ConfigError(CONFIG_FILE, None, f"[params.hugosnip].{key} has the wrong type: {value!r}")
         values[key] = value
-    if values.get("decimal_mark", ".") not in (".", ","):
-        raise ConfigError(CONFIG_FILE, None, f"[params.hugosnip].decimal_mark must be \".\" or \",\", "
-                                             f"not {values['decimal_mark']!r}")
-    return Config(root=root, **values)
+    return validate(Config(root=root, **values))
+
+
+# The range of each numeric setting: (lowest, highest, what to write). Checked by ``validate``.
+RANGES = {
+    "timeout": (0.001, 7 * 24 * 3600, "seconds, more than 0"),
+    "output_limit": (1, 1 << 30, "bytes, at least 1"),
+    "rtol": (0, 1, "from 0 to 1"),
+    "seed": (0, 2**32 - 1, "from 0 to 4294967295 (what PYTHONHASHSEED and numpy accept)"),
+    "jobs": (0, 64, "0 (one per core) up to 64"),
+    "memory_limit": (0, 1 << 30, "megabytes: 0 (no limit) or at least 256"),
+    "threads": (1, 256, "from 1 to 256"),
+    "figure_limit": (0, 1 << 40, "bytes: 0 (no warning) or more"),
+}
+MEMORY_FLOOR = 256   # MB: less than Python with numpy needs to start
+
+
+def _line_of(root: Path, key: str) -> int | None:
+    """The line of config.toml that sets ``key`` (the first one, as the message's location)."""
+    import re
+    try:
+        lines = (root / CONFIG_FILE).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
+    return next((n for n, line in enumerate(lines, 1) if pattern.match(line)), None)
+
+
+def validate(config: Config) -> Config:
+    """Check the values of the settings, however they were read: ranges, the snippet folder.
+
+    Kept apart from ``load`` (which reads the file) so that any loader can call it.
+    """
+    import math
+
+    def bad(key: str, message: str) -> ConfigError:
+        return ConfigError(CONFIG_FILE, _line_of(config.root, key), f"[params.hugosnip].{key} {message}")
+
+    for key, (low, high, what) in RANGES.items():
+        value = getattr(config, key)
+        if isinstance(value, float) and not math.isfinite(value) or not low <= value <= high \
+                or key == "memory_limit" and 0 < value < MEMORY_FLOOR:
+            raise bad(key, f"is {value!r}; it must be {what}")
+    if config.decimal_mark not in (".", ","):
+        raise bad("decimal_mark", f"must be \".\" or \",\", not {config.decimal_mark!r}")
+    root = config.root.resolve()
+    folder = (config.root / config.snippets).resolve()
+    if not config.snippets or folder == root or not folder.is_relative_to(root):
+        raise bad("snippets", f"is {config.snippets!r}; the snippet folder must be a folder inside the site "
+                              "(e.g. \"snippets\")")
+    if any(part.startswith(".") for part in folder.relative_to(root).parts):
+        raise bad("snippets", f"is {config.snippets!r}; a hidden folder cannot hold snippets (they must be "
+                              "importable as a package)")
+    return config

@@ -17,6 +17,23 @@ EXIT_TIMEOUT = 4      # a cell ran past its timeout and was killed
 EXIT_DIED = 5         # the worker process died (crash, os._exit, signal)
 EXIT_HUGO = 6         # Hugo failed
 EXIT_BUSY = 7         # another build holds the lock
+EXIT_ENV = 8          # the machine, not the site: disk full, read-only folder, a bad output path
+
+# What each status means, as README's table of exit statuses says (tests/test_readme_tables.py
+# checks that table against this one, and each status against the fault suite).
+MEANINGS = {
+    EXIT_OK: "all good",
+    EXIT_STALE: "`check`: a result is missing, stale, orphaned, damaged, or differs on `--rerun`",
+    EXIT_INPUT: "bad input: a reference, a cell marker, a setting in `config.toml`, a path out of `snippets/`",
+    EXIT_RAISED: "a cell raised (or did not raise when `raises=` said it would), or went past `memory_limit`",
+    EXIT_TIMEOUT: "a cell ran past its timeout and was killed (with its threads and child processes)",
+    EXIT_DIED: "the worker died: segfault, `os._exit`, killed from outside (e.g. the OOM killer); "
+               "its crash dump, cut to the snippet's frames, is shown",
+    EXIT_HUGO: "Hugo failed",
+    EXIT_BUSY: "reserved: another build holds the lock (builds wait for it today)",
+    EXIT_ENV: "the machine is in the way, not the site: disk full, a read-only checkout, an output "
+              "path (`--json`, `--junit`, `--figures`) that cannot be written; nothing committed changed",
+}
 
 
 @dataclass
@@ -86,6 +103,38 @@ class Busy(Problem):
 
 class Stale(Problem):
     code = EXIT_STALE
+
+
+class EnvironmentProblem(Problem):
+    """The machine stops hugosnip (disk full, read-only checkout, an output path it cannot write)."""
+    code = EXIT_ENV
+
+
+def environment_problem(exc: OSError, root=None) -> EnvironmentProblem:
+    """An OSError from reading or writing a file, as one line that says what to do."""
+    import errno
+    import os
+    name = exc.filename or ""
+    if root is not None and name:
+        try:
+            name = os.path.relpath(name, root) if os.path.isabs(name) and \
+                os.path.realpath(name).startswith(os.path.realpath(root) + os.sep) else name
+        except ValueError:
+            pass
+    what = exc.strerror or str(exc)
+    advice = {
+        errno.ENOSPC: "free some disk space and run it again",
+        errno.EDQUOT: "free some disk space and run it again",
+        errno.EROFS: "the folder is read-only: run it in a checkout you can write to",
+        errno.EACCES: "hugosnip cannot write here: run it in a checkout you can write to, or fix the permissions",
+        errno.EPERM: "hugosnip cannot write here: run it in a checkout you can write to, or fix the permissions",
+        errno.EISDIR: "that is a folder: name a file",
+        errno.ENOTDIR: "a part of that path is a file, not a folder",
+        errno.ENOENT: "its folder does not exist",
+    }.get(exc.errno, "check the path and the disk, then run it again")
+    return EnvironmentProblem(str(name) or "hugosnip", None,
+                              f"{what.lower() if what[:1].isupper() and what[1:2].islower() else what}; "
+                              f"{advice} (committed results are as they were)")
 
 
 def exit_status(problems: list[Problem]) -> int:

@@ -1,60 +1,23 @@
 """Which modules need running, and why: a pure function of the files on disk.
 
-A snippet module's result depends on exactly: its own source, the local modules it imports
-(followed through their imports), the data files its cells declare, and the versions of Python,
-numpy, torch and hugosnip. A library module's result (its objects' source) depends on its source.
+What a result depends on (its cache key) is listed in one place, ``key.py``.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
-import platform
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__, store
+from . import store
 from .errors import InputError, Problem
-from .project import Module, Project, sha256
+from .key import inputs_of, key_of, settings
+from .project import Module, Project
 from .scan import not_nfc
 
 
-def installed_version(dist: str) -> str:
-    """A distribution's version, read off its ``<name>-<version>.dist-info`` folder name.
-
-    This is what ``importlib.metadata.version`` finds, without the 20 ms its import costs on
-    every warm build; it is used as a fallback for other layouts.
-    """
-    prefix = dist.lower() + "-"
-    for folder in sys.path:
-        try:
-            names = os.listdir(folder or ".")
-        except OSError:
-            continue
-        for name in names:
-            if name.lower().startswith(prefix) and name.endswith(".dist-info"):
-                return name[len(prefix):-len(".dist-info")]
-    from importlib import metadata
-    try:
-        return metadata.version(dist)
-    except metadata.PackageNotFoundError:
-        return "absent"
-
-
-def versions() -> dict[str, str]:
-    return {"python": platform.python_version(), "hugosnip": __version__,
-            "numpy": installed_version("numpy"), "torch": installed_version("torch")}
-
-
-def environment(config) -> dict[str, str]:
-    """What besides files decides a snippet's output: the versions, the worker's thread count, and
-    the figures' decimal mark when it is not the default."""
-    env = dict(versions(), threads=str(config.threads))
-    if config.decimal_mark != ".":
-        env["decimal_mark"] = config.decimal_mark
-    return env
+def environment(config) -> dict:
+    """The settings that are part of every snippet's key (see key.py)."""
+    return settings(config)
 
 
 def local_files(project: Project, dotted: str) -> list[Module]:
@@ -89,21 +52,6 @@ def dependencies(project: Project, module: Module) -> list[Module]:
     return [seen[k] for k in sorted(seen)]
 
 
-def inputs_of(project: Project, module: Module, env: dict[str, str]) -> dict:
-    if module.is_library:
-        return {"files": {module.rel: module.digest}, "versions": {"hugosnip": env["hugosnip"]}}
-    files = {dep.rel: dep.digest for dep in dependencies(project, module)}
-    for cell in module.cells:
-        for name in cell.options.data:
-            path = project.data_path(name, module.rel, cell.line)
-            files[path.relative_to(project.config.root).as_posix()] = sha256(path.read_bytes())
-    return {"files": dict(sorted(files.items())), "versions": env}
-
-
-def key_of(inputs: dict) -> str:
-    return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
-
-
 @dataclass
 class Entry:
     module: Module
@@ -112,6 +60,7 @@ class Entry:
     result: Path
     previous: dict | None          # the committed result, if it loads
     reasons: list[str] = field(default_factory=list)   # empty: the result is up to date
+    damaged_line: int | None = None   # where a damaged result is broken (a conflict marker, bad JSON)
 
     @property
     def stale(self) -> bool:
@@ -142,10 +91,11 @@ def why(old: dict, new: dict) -> list[str]:
             reasons.append(f"{path} is no longer a dependency")
         elif old_files[path] != new_files[path]:
             reasons.append(f"{path} changed")
-    old_v, new_v = old.get("versions", {}), new["versions"]
-    for name in sorted(set(old_v) | set(new_v)):
-        if old_v.get(name) != new_v.get(name):
-            reasons.append(f"{name} {old_v.get(name, 'absent')} -> {new_v.get(name, 'absent')}")
+    for group in ("versions", "settings"):
+        old_v, new_v = old.get(group, {}), new.get(group, {})
+        for name in sorted(set(old_v) | set(new_v)):
+            if old_v.get(name) != new_v.get(name):
+                reasons.append(f"{name} {old_v.get(name, 'absent')} -> {new_v.get(name, 'absent')}")
     return reasons or ["inputs changed"]
 
 
@@ -162,7 +112,6 @@ def _add(problems: list[Problem], problem: Problem, module: Module) -> None:
 
 def make_plan(project: Project) -> Plan:
     config = project.config
-    env = environment(config)
     entries, problems = [], []
     kept = set()   # results of modules that cannot be planned now: never orphans
     folders = {ref.rpartition("/")[0] for ref in project.modules}
@@ -180,7 +129,7 @@ def make_plan(project: Project) -> Plan:
         try:
             if module.is_library and not module.objects:
                 continue  # nothing a page could embed (an empty __init__.py, say)
-            inputs = inputs_of(project, module, env)
+            inputs = inputs_of(project, module)
         except Problem as problem:
             _add(problems, problem, module)
             kept.add(store.result_path(config, module.ref))
@@ -192,6 +141,7 @@ def make_plan(project: Project) -> Plan:
         except FileNotFoundError:
             entry.reasons.append("no result yet")
         except store.Damaged as exc:
+            entry.damaged_line = exc.line
             entry.reasons.append(f"result {result.relative_to(config.root).as_posix()} is damaged ({exc}): re-run")
         if entry.previous is not None and entry.previous.get("key") != entry.key:
             entry.reasons.extend(why(entry.previous.get("inputs", {}), inputs))

@@ -62,7 +62,8 @@ class Module:
     def analysis(self) -> dict:
         """Cells, objects and imports: read off the source once, then cached by its digest."""
         key = f"{self.rel}:{self.digest}"
-        if key not in self.cache:
+        cached = self.cache.get(key)
+        if not (isinstance(cached, dict) and {"cells", "objects", "imports"} <= cached.keys()):
             cells = parse_cells(self.source, self.rel)   # raises on a syntax error: not cached
             package = self.dotted if self.path.name == "__init__.py" else self.dotted.rpartition(".")[0]
             self.cache[key] = {
@@ -76,7 +77,7 @@ class Module:
     @cached_property
     def source(self) -> str:
         try:
-            return self.raw.decode("utf-8")
+            return self.raw.decode("utf-8-sig")   # a byte-order mark is valid Python: dropped
         except UnicodeDecodeError as exc:
             raise ReferenceProblem(self.rel, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
 
@@ -118,7 +119,11 @@ class Project:
             data = json.loads((self.config.root / ANALYSIS_CACHE).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return {}
-        return data.get("entries", {}) if data.get("hugosnip") == __version__ else {}
+        # anything else than what save_cache writes (edited, damaged, an older hugosnip): start over
+        if not isinstance(data, dict) or data.get("hugosnip") != __version__ \
+                or not isinstance(data.get("entries"), dict):
+            return {}
+        return data["entries"]
 
     def save_cache(self) -> None:
         """Keep the analyses of the files as they are now (build only: check writes nothing)."""

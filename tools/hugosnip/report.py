@@ -1,9 +1,8 @@
-"""What a build says about itself: progress while it runs, then a table, JSON, JUnit XML,
-the provenance of each result (committed), and a page of the site that shows it.
+"""What a build says about itself: progress while it runs, then a table, JSON and JUnit XML.
 
 Progress goes to a terminal as one line rewritten in place, or as plain lines elsewhere (CI).
-The provenance file ``data/hugosnip_runs.json`` records when, where and with what each result
-was made; it changes only when a module runs, so a warm build leaves git clean.
+The provenance of each result (when, where, with what) is kept in the result itself
+(``results.provenance``); Hugo's ``snip-report`` shortcode shows it on a page the site writes.
 """
 
 from __future__ import annotations
@@ -18,9 +17,6 @@ from pathlib import Path
 
 from . import store
 from .config import Config
-
-RUNS_FILE = Path("data", "hugosnip_runs.json")
-REPORT_PAGE = Path("content", "bao-cao-build.md")
 
 
 @dataclass
@@ -90,45 +86,6 @@ def write_reports(config: Config, rows: list[Row], json_path: Path | None, junit
     data = {"modules": [asdict(r) for r in rows], "machine": machine()}
     store.write_atomic(json_path, (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
     store.write_atomic(junit_path, junit(rows).encode("utf-8"))
-
-
-def update_runs(config: Config, plan, snippets, outcomes, env_versions: dict) -> bool:
-    """Record the provenance of the results just made; forget modules that are gone."""
-    path = config.root / RUNS_FILE
-    try:
-        runs = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        runs = {}
-    current = {e.module.rel for e in plan.entries if not e.module.is_library}
-    new = {k: v for k, v in runs.items() if k in current}
-    made = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    for entry, outcome in zip(snippets, outcomes):
-        if outcome.ok:
-            new[entry.module.rel] = {"made": made, "duration": round(outcome.duration, 2),
-                                     "peak_mb": round(outcome.peak_kb / 1024), "versions": env_versions,
-                                     "machine": machine()}
-    new = dict(sorted(new.items()))
-    if new == runs and path.exists():
-        return False
-    store.write_atomic(path, (json.dumps(new, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
-    return True
-
-
-def write_page(config: Config) -> bool:
-    """The build report page (Vietnamese), rewritten only when what it shows changed."""
-    try:
-        runs = json.loads((config.root / RUNS_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        runs = {}
-    text = _env().get_template("report.md.j2").render(runs=runs)
-    path = config.root / REPORT_PAGE
-    try:
-        if path.read_text(encoding="utf-8") == text:
-            return False
-    except OSError:
-        pass
-    store.write_atomic(path, text.encode("utf-8"))
-    return True
 
 
 class Progress:

@@ -43,7 +43,21 @@ def make_doc(entry: Entry, outcome: Outcome | None) -> dict:
         from .notebook import notebook
         doc["source"] = module.source
         doc["notebook"] = notebook(module.rel, module.dotted, module.cells, outcome.cells)
+        doc["provenance"] = provenance(entry, outcome)
     return doc
+
+
+def provenance(entry: Entry, outcome: Outcome) -> dict:
+    """When, on what and with what the result was made: kept in the module's own result, so that
+    two authors who re-run different modules never touch the same file. Hugo's report shortcode
+    (snip-report) shows it; nothing compares it."""
+    import os
+    import platform
+    import time
+    return {"made": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "duration": round(outcome.duration, 2), "peak_mb": round(outcome.peak_kb / 1024),
+            "versions": entry.inputs.get("versions", {}),
+            "machine": {"system": f"{platform.system()} {platform.machine()}", "cpus": os.cpu_count()}}
 
 
 def check_against(refs: list[Reference], docs: dict[str, dict]) -> list[Problem]:

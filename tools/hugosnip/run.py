@@ -36,7 +36,9 @@ class Outcome:
     durations: dict[str, float] = field(default_factory=dict)
     figures: dict[str, bytes] = field(default_factory=dict)
     problem: Problem | None = None
-    duration: float = 0.0     # the cells' own run time (sum over cells)
+    saving: dict[str, float] = field(default_factory=dict)  # name -> seconds spent saving its figures
+    figure_cells: dict[str, str] = field(default_factory=dict)  # figure name -> the cell that drew it
+    duration: float = 0.0     # the cells' run time and their figures' saving (sum over cells)
     wall: float = 0.0         # from launch to end, start-up and waiting included
     peak_kb: int = 0          # the worker's peak resident memory
 
@@ -200,9 +202,58 @@ class Forked:
         return self.server.status(self.job_id)
 
 
+SCRATCH = Path(".hugosnip", "scratch")
+
+
+def scratch_folder(config) -> Path:
+    """Where workers get their scratch folders: ``.hugosnip/scratch`` in the site, so that what a
+    killed build leaves there is found and removed by the next one (``clean_scratch``); the
+    system's temporary folder when the site cannot be written."""
+    folder = config.root / SCRATCH
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if os.access(folder, os.W_OK):
+            return folder
+    except OSError:
+        pass
+    return Path(tempfile.gettempdir())
+
+
+def clean_scratch(config) -> None:
+    """Remove the scratch folders of processes that are gone (a build killed with ``kill -9``)."""
+    import shutil
+    folder = config.root / SCRATCH
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return
+    for entry in entries:
+        pid = entry.name.split("-")[1] if entry.name.startswith("run-") else ""
+        if pid.isdigit() and _alive(int(pid)):
+            continue
+        shutil.rmtree(entry, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def run_module(project: Project, module: Module, *, until: str | None = None,
                on_event=None, server: ForkServer | None = None) -> Outcome:
-    """Run the module's cells in order (stopping after cell ``until`` if given)."""
+    """Run the module's cells in order (stopping after cell ``until`` if given).
+
+    This is the runner's public entry point, with ``run_many`` (what ``build``, ``check
+    --rerun``, ``serve``, ``run`` and the pytest plugin call; an executor that runs modules
+    elsewhere calls it per module). It never raises for a failing snippet: the Outcome holds
+    the cells' results, their figures (name -> SVG bytes), the time each took, and the problem
+    if any (``Outcome.ok``). Cells run with a scratch folder as working directory, removed after.
+    """
     config = project.config
     outcome = Outcome(module)
     cells = module.cells
@@ -211,11 +262,13 @@ def run_module(project: Project, module: Module, *, until: str | None = None,
         cells = cells[: names.index(until) + 1]
     by_name = {c.name: c for c in cells}
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="hugosnip-run-") as scratch:
+    with tempfile.TemporaryDirectory(prefix=f"run-{os.getpid()}-", dir=scratch_folder(config)) as scratch:
         figure_dir = Path(scratch, "figures")
         figure_dir.mkdir()
+        Path(scratch, "cwd").mkdir()
         job = {
             "root": str(config.root), "file": str(module.path), "dotted": module.dotted,
+            "cwd": str(Path(scratch, "cwd")),
             "snippet_dir": str(project.base), "seed": config.seed, "output_limit": config.output_limit,
             "memory_limit": config.memory_limit, "figure_dir": str(figure_dir),
             "decimal_mark": config.decimal_mark,
@@ -244,16 +297,38 @@ def run_module(project: Project, module: Module, *, until: str | None = None,
         for name in outcome.figures:
             outcome.figures[name] = (figure_dir / name).read_bytes()
     outcome.wall = time.perf_counter() - started
-    outcome.duration = sum(outcome.durations.values())
+    outcome.duration = sum(outcome.durations.values()) + sum(outcome.saving.values())
     return outcome
 
 
+def descendants(pid: int) -> list[int]:
+    """Every live descendant of a process (Linux, from /proc; [] elsewhere)."""
+    from .worker import children_of
+    found, todo = [], [pid]
+    while todo and len(found) < 10_000:
+        for child in children_of(todo.pop()):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
 def _kill_group(worker) -> None:
-    """Kill the worker's whole process group (its stray threads and children too), then reap it."""
+    """Kill the worker, its process group, and every process it started even in a new session
+    (the worker ends its own leftovers when it ends well; this is for a worker killed on a
+    timeout or Ctrl-C), then reap it."""
+    try:
+        strays = descendants(worker.pid)
+    except (OSError, ValueError):
+        strays = []
     try:
         os.killpg(worker.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
+    for pid in strays:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
     worker.wait()
 
 
@@ -264,6 +339,7 @@ def _follow(proc, fd, outcome: Outcome, cells: dict, default_timeout: float, std
     current = None                       # the cell running now
     deadline = time.monotonic() + default_timeout   # the import of the module's package
     limit = default_timeout
+    saving = False                       # the worker is saving the current cell's figures
     while True:
         wait = deadline - time.monotonic()
         ready = select.select([fd], [], [], max(wait, 0))[0] if wait > 0 else []
@@ -271,10 +347,14 @@ def _follow(proc, fd, outcome: Outcome, cells: dict, default_timeout: float, std
             _kill_group(proc)
             line = cells[current].line if current else None
             what = f"cell {current!r}" if current else "the import of its package"
+            if saving:
+                what = f"saving the figures of cell {current!r}"
             outcome.problem = SnippetTimeout(module.rel, line, f"{what} ran past its timeout of "
                                              f"{limit:g} s and was killed",
                                              ["raise it with '# %% name timeout=SECONDS' or the "
-                                              "site's [params.hugosnip] timeout"])
+                                              "site's [params.hugosnip] timeout"]
+                                             + (["(saving figures has its own clock: the cell's code had ended; "
+                                                 "fewer or smaller figures save faster)"] if saving else []))
             return
         chunk = os.read(fd, 1 << 20)
         if not chunk:
@@ -288,13 +368,19 @@ def _follow(proc, fd, outcome: Outcome, cells: dict, default_timeout: float, std
                 on_event(module, event)
             if kind == "start":
                 current = event["cell"]
+                saving = False
                 limit = cells[current].options.timeout or default_timeout
+                deadline = time.monotonic() + limit
+            elif kind == "saving":
+                saving = True
                 deadline = time.monotonic() + limit
             elif kind == "done":
                 outcome.cells[event["cell"]] = event["result"]
                 outcome.durations[event["cell"]] = event["duration"]
+                outcome.saving[event["cell"]] = event.get("saving", 0.0)
                 outcome.figures.update(dict.fromkeys(event["result"]["figures"], b""))
-                current = None
+                outcome.figure_cells.update(dict.fromkeys(event["result"]["figures"], event["cell"]))
+                current, saving = None, False
                 deadline = time.monotonic() + default_timeout
             elif kind == "failed":
                 name = event["cell"]
@@ -305,6 +391,7 @@ def _follow(proc, fd, outcome: Outcome, cells: dict, default_timeout: float, std
                                                 f"{event['message']}", detail)
                 if name:
                     outcome.durations[name] = event["duration"]
+                    outcome.saving[name] = event.get("saving", 0.0)
                     outcome.cells[name] = event["result"]
                     outcome.figures.update(dict.fromkeys(event["result"]["figures"], b""))
             elif kind == "end":

@@ -22,6 +22,9 @@ KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "snip-figure": (("file", "cell"), ("n", "caption", "alt")),
 }
 
+# The plugin's shortcodes that name no snippet (checked for parameters only).
+NO_SNIPPET = {"snip-report": ()}
+
 OPEN = re.compile(r"\{\{([<%])")
 PARAM = re.compile(r'\s*(?:([A-Za-z_][\w-]*)=)?("(?:[^"\\]|\\.)*"|`[^`]*`|[^\s"`]+)')
 PLACEHOLDER = "HSNIPREF{}Z"
@@ -269,6 +272,10 @@ def scan_text(text: str, page: str) -> list[Reference]:
         if not name.startswith("snip-"):
             continue  # another shortcode: its parameters are Hugo's business
         name, params = _parse_params(s.inner, page, s.line)
+        if name in NO_SNIPPET:
+            if params:
+                raise ReferenceProblem(page, s.line, f"{name} takes no parameters")
+            continue
         if name in KINDS and s.percent:
             raise ReferenceProblem(page, s.line, f"write {{{{< {name} ... >}}}}, not {{{{% {name} ... %}}}}: "
                                    "with %, Hugo reads the snippet's output as Markdown again")

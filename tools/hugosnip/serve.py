@@ -26,7 +26,6 @@ from . import hugo, store
 from .build import Update, update
 from .config import Config
 from .errors import EXIT_HUGO, EXIT_OK
-from .report import REPORT_PAGE
 from .run import kill_all
 
 ERRORS_FILE = Path("data", "hugosnip_serve.json")
@@ -36,7 +35,7 @@ POLL = 0.1
 def watched(config: Config) -> dict[str, tuple[int, int]]:
     """mtime and size of every file a save in which matters."""
     found = {}
-    skip = {str(config.root / REPORT_PAGE)}
+    skip: set[str] = set()
     for top in (config.content_dir, config.snippet_dir):
         for folder, dirs, files in os.walk(top):
             dirs[:] = [d for d in dirs if d != "__pycache__" and not d.startswith(".")]

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
+import re
+import sys
 import tempfile
 from pathlib import Path, PurePosixPath
 
@@ -24,6 +27,63 @@ os.umask(_UMASK)
 
 class Damaged(Exception):
     """A result file that is not valid JSON, or whose checksum does not match."""
+
+    def __init__(self, message: str, line: int | None = None):
+        super().__init__(message)
+        self.line = line
+
+
+CONFLICT = re.compile(r"^(<{7}|={7}|>{7})(?: |$)", re.M)
+
+
+def _line(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+def hugo_safe(value):
+    """The value with what Hugo's JSON reader cannot take kept as text: integers beyond float64's
+    range (Go reads every JSON number as a float64), NaN and infinities."""
+    if isinstance(value, dict):
+        return {k: hugo_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [hugo_safe(v) for v in value]
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        return value if abs(value) <= sys.float_info.max else str(value)
+    if isinstance(value, float):
+        return value if math.isfinite(value) else repr(value)
+    return value
+
+
+def parse(text: str) -> dict:
+    """Parse a result the way Hugo will: a number it cannot hold as a float64, or a NaN or
+    Infinity, is an error, as it is for Hugo (then no page can show any result)."""
+    bad: list[str] = []
+
+    def number(token: str):
+        value = float(token)
+        if not math.isfinite(value):
+            bad.append(token)
+        return int(token) if token.lstrip("-").isdigit() else value
+
+    def constant(token: str):
+        bad.append(token)
+        return None
+
+    try:
+        doc = json.loads(text, parse_int=number, parse_float=number, parse_constant=constant)
+    except json.JSONDecodeError as exc:
+        if (marker := CONFLICT.search(text)):
+            raise Damaged(f"merge conflict marker {marker.group(1)!r}: keep one side, or let "
+                          "'hugosnip build' make it again", _line(text, marker.start())) from None
+        raise Damaged(f"not valid JSON: {exc.msg}: line {exc.lineno} column {exc.colno}", exc.lineno) from None
+    if bad:
+        at = re.search(rf"(?<![\w.]){re.escape(bad[0])}(?![\w.])", text)
+        shown = bad[0] if len(bad[0]) <= 20 else f"{bad[0][:10]}…({len(bad[0])} characters)"
+        raise Damaged(f"Hugo cannot read the number {shown}: beyond float64", _line(text, at.start()) if at
+                      else None)
+    return doc
 
 
 def result_path(config: Config, ref: str) -> Path:
@@ -49,8 +109,9 @@ def checksum(doc: dict) -> str:
 
 
 def dumps(doc: dict) -> str:
+    doc = hugo_safe(doc)
     doc = dict(doc, checksum=checksum(doc))
-    return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
+    return json.dumps(doc, ensure_ascii=False, indent=1, allow_nan=False) + "\n"
 
 
 def load(path: Path) -> dict:
@@ -58,10 +119,7 @@ def load(path: Path) -> dict:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise Damaged("not UTF-8") from None
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise Damaged(f"not valid JSON: {exc.msg}: line {exc.lineno} column {exc.colno}") from None
+    doc = parse(text)
     if not isinstance(doc, dict) or doc.get("hugosnip") != SCHEMA:
         raise Damaged(f"not a hugosnip result of format {SCHEMA}")
     if doc.get("checksum") != checksum(doc):

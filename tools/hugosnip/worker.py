@@ -21,6 +21,7 @@ import math
 import numbers
 import os
 import random
+import re
 import resource
 import sys
 import time
@@ -130,7 +131,8 @@ def number(value):
     if isinstance(value, bool):
         return None
     if isinstance(value, numbers.Integral):
-        return int(value)
+        # beyond float64 Hugo cannot read it as a number (Go reads every JSON number as a float64)
+        return int(value) if abs(int(value)) <= sys.float_info.max else None
     if isinstance(value, numbers.Real):
         as_float = float(value)
         return as_float if math.isfinite(as_float) else None
@@ -145,6 +147,29 @@ def number(value):
     return None
 
 
+ADDRESS = re.compile(r" at 0x[0-9a-fA-F]{4,}")
+
+
+def without_addresses(text: str) -> str:
+    """``<Line2D object at 0x7f3a...>`` -> ``<Line2D object>``: an address differs on every run."""
+    return ADDRESS.sub("", text) if " at 0x" in text else text
+
+
+def ends_with_semicolon(code: str) -> bool:
+    """True when the cell's last statement ends in ``;`` (Jupyter's way to hide the value)."""
+    import tokenize
+    skip = {tokenize.NEWLINE, tokenize.NL, tokenize.COMMENT, tokenize.ENDMARKER, tokenize.DEDENT,
+            tokenize.INDENT}
+    last = None
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(code + "\n").readline):
+            if token.type not in skip:
+                last = token
+    except (tokenize.TokenError, SyntaxError):
+        return False
+    return last is not None and last.type == tokenize.OP and last.string == ";"
+
+
 def shown(value) -> str:
     numpy = sys.modules.get("numpy")
     if numpy is not None and isinstance(value, numpy.generic):
@@ -153,6 +178,7 @@ def shown(value) -> str:
         text = repr(value)
     except Exception as exc:  # a broken __repr__ must not break the run
         text = f"<repr failed: {type(exc).__name__}: {exc}>"
+    text = without_addresses(text)
     if len(text) > REPR_LIMIT:
         text = text[:REPR_LIMIT] + f"... [{len(text) - REPR_LIMIT} more characters]"
     return text
@@ -246,6 +272,23 @@ class Worker:
         self.file = job["file"]
         self.user_dir = os.path.realpath(job["snippet_dir"]) + os.sep
         self.root = os.path.realpath(job["root"]) + os.sep
+        # what is written relative to the site: the site's path, as given and as resolved
+        self.prefixes = sorted({self.root, os.path.abspath(job["root"]) + os.sep}, key=len, reverse=True)
+
+    def relative(self, text: str) -> str:
+        """Text with the site's own path taken out (warnings, error messages), and no addresses."""
+        for prefix in self.prefixes:
+            if prefix in text:
+                text = text.replace(prefix, "")
+        return without_addresses(text)
+
+    def stable(self, result: dict) -> dict:
+        """A cell's result as it must be on any machine: paths relative to the site, no addresses."""
+        for key in ("stdout", "stderr", "error"):
+            result[key] = self.relative(result[key])
+        for described in ([result["value"]] if result["value"] else []) + list(result["vars"].values()):
+            described["repr"] = self.relative(described["repr"])
+        return result
 
     def send(self, **event) -> None:
         data = (json.dumps(event, ensure_ascii=False) + "\n").encode("utf-8")
@@ -262,7 +305,7 @@ class Worker:
         if frames:
             text = "Traceback (most recent call last):\n" + "".join(traceback.format_list(frames))
         text += "".join(traceback.format_exception_only(type(exc), exc))
-        return text.replace(self.root, ""), line
+        return self.relative(text), line
 
     def run(self) -> None:
         job = self.job
@@ -277,7 +320,8 @@ class Worker:
             except BaseException as exc:  # noqa: B036
                 text, _ = self.user_traceback(exc)
                 self.send(event="failed", cell=None, kind="import", line=None, traceback=text,
-                          message=f"importing {namespace_module.__package__} failed: {type(exc).__name__}: {exc}")
+                          message=self.relative(f"importing {namespace_module.__package__} failed: "
+                                                f"{type(exc).__name__}: {exc}"))
                 self.send(event="end")
                 return
         sys.modules["__main__"] = namespace_module
@@ -308,8 +352,10 @@ class Worker:
             exec(body, namespace)
             if tail is not None:
                 result = eval(tail, namespace)
-                # None, and objects with only the default repr ("<... at 0x7f...>"), show nothing.
-                if result is not None and type(result).__repr__ is not object.__repr__:
+                # None, objects with only the default repr ("<... at 0x7f...>"), and a value the
+                # cell hides with a trailing ";" show nothing.
+                if result is not None and type(result).__repr__ is not object.__repr__ \
+                        and not ends_with_semicolon(cell["code"]):
                     value = describe(result)
         except BaseException as exc:  # noqa: B036 - SystemExit and KeyboardInterrupt are the cell's too
             text, line = self.user_traceback(exc)
@@ -320,7 +366,7 @@ class Worker:
                 if isinstance(exc, MemoryError) and self.job.get("memory_limit"):
                     kind, message = "memory", (f"went past the memory limit of {self.job['memory_limit']} MB "
                                                "([params.hugosnip] memory_limit)")
-                failure = {"kind": kind, "message": message, "traceback": text,
+                failure = {"kind": kind, "message": self.relative(message), "traceback": text,
                            "line": line or cell["code_line"]}
         finally:
             sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
@@ -329,15 +375,20 @@ class Worker:
             failure = {"kind": "not-raised", "line": cell["line"], "traceback": "",
                        "message": f"expected {options['raises'] if options['raises'] != 'true' else 'an exception'}"
                                   " but the cell ran without raising"}
-        result = {
+        variables = scalar_vars(namespace, before)
+        # Saving figures has its own clock: the parent gives it the cell's timeout again.
+        self.send(event="saving", cell=name)
+        started = time.perf_counter()
+        figures = save_figures(self.job["figure_dir"], self.job.get("decimal_mark", "."))
+        saving = time.perf_counter() - started
+        result = self.stable({
             "stdout": out.text(), "stderr": err.text(), "truncated": bool(out.dropped or err.dropped),
-            "value": value, "vars": scalar_vars(namespace, before),
-            "figures": save_figures(self.job["figure_dir"], self.job.get("decimal_mark", ".")), "error": error,
-        }
+            "value": value, "vars": variables, "figures": figures, "error": error,
+        })
         if failure:
-            self.send(event="failed", cell=name, duration=duration, result=result, **failure)
+            self.send(event="failed", cell=name, duration=duration, saving=saving, result=result, **failure)
             return False
-        self.send(event="done", cell=name, duration=duration, result=result)
+        self.send(event="done", cell=name, duration=duration, saving=saving, result=result)
         return True
 
 
@@ -376,9 +427,59 @@ def die_with_parent() -> None:
         pass
 
 
+PR_SET_CHILD_SUBREAPER = 36
+
+
+def become_subreaper() -> None:
+    """Adopt every orphan among our descendants (Linux), even one a cell started in a new session
+    (``setsid``), so that ``kill_descendants`` finds it. Elsewhere the process group has to do."""
+    try:
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1)
+    except (OSError, AttributeError):
+        pass
+
+
+def children_of(pid: int) -> list[int]:
+    """The live children of a process, read from /proc (Linux); [] elsewhere."""
+    found: list[int] = []
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return found
+    for task in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{task}/children") as handle:
+                found += [int(p) for p in handle.read().split()]
+        except OSError:
+            continue
+    return found
+
+
+def kill_descendants() -> None:
+    """Kill every process a cell started and left running, then reap it. As a subreaper, this
+    worker inherits the children of each one killed, until none is left."""
+    import signal
+    for _ in range(1000):
+        children = children_of(os.getpid())
+        if not children:
+            break
+        for pid in children:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        for pid in children:
+            try:
+                os.waitpid(pid, 0)
+            except ChildProcessError:
+                pass
+
+
 def prepare() -> None:
     """What every worker sets up before its job (a forked one does it while it waits for the job)."""
     die_with_parent()
+    become_subreaper()
     sys.stdin = open(os.devnull)
     faulthandler.enable(file=sys.__stderr__)
     warnings.filterwarnings("ignore", message=".*non-interactive.*cannot be shown")
@@ -386,12 +487,13 @@ def prepare() -> None:
 
 def serve(job: dict, fd: int) -> None:
     """Run a job in this process (set up by ``prepare``), then end it."""
-    os.chdir(job["root"])
     sys.path.insert(0, job["root"])
+    os.chdir(job.get("cwd") or job["root"])   # a scratch folder: a cell's stray files land there
     limit_memory(job.get("memory_limit", 0))
     Worker(job, fd).run()
     sys.__stdout__.flush()
     sys.__stderr__.flush()
+    kill_descendants()
     os._exit(0)  # threads a cell left running must not keep the worker alive
 
 
