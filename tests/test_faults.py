@@ -61,6 +61,19 @@ def results(root: Path) -> dict[str, bytes]:
     return {k: v for k, v in snapshot(root).items() if k.startswith(("data/hugosnip/", "assets/hugosnip/"))}
 
 
+def outputs(root: Path) -> dict:
+    """The results as a re-run must give them again: each result JSON without its provenance
+    (when and where it ran) and checksum, and the figures' bytes."""
+    found = {}
+    for name, data in results(root).items():
+        if name.endswith(".json"):
+            doc = json.loads(data)
+            found[name] = {k: v for k, v in doc.items() if k not in ("provenance", "checksum")}
+        else:
+            found[name] = data
+    return found
+
+
 def page(root: Path, *shortcodes: str, name: str = "fault.md") -> None:
     """A page whose body starts at line 5 with one shortcode a line."""
     write(root / "content/posts" / name, "---\ntitle: lỗi\n---\n\n" + "".join(s + "\n" for s in shortcodes))
@@ -394,7 +407,7 @@ def test_fifty_megabytes_of_output_are_cut(built, cli):
     write(built / "snippets/fault.py", "# %% c\nline = 'x' * 1023 + '\\n'\nfor _ in range(50 * 1024):\n"
           "    print(line, end='')\n")
     page(built, *FAULT_PAGE)
-    before = results(built)
+    before = {k: v.get("cells", v) if isinstance(v, dict) else v for k, v in outputs(built).items()}
     result = cli(built, "build", "--no-hugo")
     assert (result.status, result.err) == (0, "")
     path = built / "data/hugosnip/fault.json"
@@ -403,7 +416,10 @@ def test_fifty_megabytes_of_output_are_cut(built, cli):
     note = f"\n[... output cut at 10000 bytes: {50 * 1024 * 1024 - 10000} more bytes not shown (hugosnip output_limit)]\n"
     cell = store.load(path)["cells"]["c"]
     assert (cell["stdout"], cell["truncated"]) == (kept + note, True)
-    assert {k: v for k, v in results(built).items() if k != "data/hugosnip/fault.json"} == before
+    # output_limit is in every snippet's key: the others ran again, and printed the same
+    after = {k: v.get("cells", v) if isinstance(v, dict) else v for k, v in outputs(built).items()
+             if k != "data/hugosnip/fault.json"}
+    assert after == before
 
 
 def test_bytes_that_are_not_utf8_on_stdout(built, cli):
@@ -426,7 +442,7 @@ if child == 0:
     time.sleep(600)
     os._exit(0)
 grandchild = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
-with open("stray.pids", "w") as out:
+with open(os.path.join(os.path.dirname(__file__), "..", "stray.pids"), "w") as out:
     out.write(f"{os.getpid()} {child} {grandchild.pid}")
 print("started")
 """)
@@ -444,7 +460,7 @@ print("started")
 
 SLOW = """# %% c timeout=600
 import os, time
-with open("{name}.pid", "w") as out:
+with open(os.path.join(os.path.dirname(__file__), "..", "{name}.pid"), "w") as out:
     out.write(str(os.getpid()))
 time.sleep(600)
 """
@@ -510,9 +526,10 @@ def test_kill_9_leaves_no_worker_running(built, modules):
 def test_two_builds_at_once(built, cli):
     write(built / "snippets/gate.py", """# %% c timeout=20
 import os, time
-with open("gate.pid", "w") as out:
+site = os.path.join(os.path.dirname(__file__), "..")
+with open(os.path.join(site, "gate.pid"), "w") as out:
     out.write(str(os.getpid()))
-while not os.path.exists("go"):
+while not os.path.exists(os.path.join(site, "go")):
     time.sleep(0.02)
 print("qua")
 """)
@@ -541,29 +558,30 @@ print("qua")
 # Damaged results: found by check (exit 1), re-made by build
 
 
-@pytest.mark.parametrize("damage, why", [
-    (lambda text: text.replace('"x = 42\\n"', '"x = 43\\n"'), "checksum mismatch: edited by hand or cut short"),
+@pytest.mark.parametrize("damage, why, line", [
+    (lambda text: text.replace('"x = 42\\n"', '"x = 43\\n"'), "checksum mismatch: edited by hand or cut short",
+     ""),
     (lambda text: text[: text.index("\n") + 1], "not valid JSON: Expecting property name enclosed in double "
-                                                "quotes: line 2 column 1"),
+                                                "quotes: line 2 column 1", ":2"),
 ], ids=["edited-by-hand", "truncated"])
-def test_damaged_result(built, cli, damage, why):
-    before = results(built)
+def test_damaged_result(built, cli, damage, why, line):
+    before = outputs(built)
     path = built / "data/hugosnip/demo.json"
     damaged = damage(path.read_text(encoding="utf-8"))
     assert damaged != path.read_text(encoding="utf-8")
     path.write_text(damaged, encoding="utf-8")
     result = cli(built, "check")
-    assert (result.status, result.err) == (1, "data/hugosnip/demo.json: stale result of snippets/demo.py: result "
-                                              f"data/hugosnip/demo.json is damaged ({why}): re-run\n"
+    assert (result.status, result.err) == (1, f"data/hugosnip/demo.json{line}: stale result of snippets/demo.py: "
+                                              f"result data/hugosnip/demo.json is damaged ({why}): re-run\n"
                                               "    run 'hugosnip build' to bring it up to date\n")
     assert path.read_text(encoding="utf-8") == damaged   # check writes nothing
     result = cli(built, "build", "--no-hugo")
     assert (result.status, result.err) == (0, "")
-    assert results(built) == before
+    assert outputs(built) == before
 
 
 def test_deleted_figure(built, cli):
-    before = results(built)
+    before = outputs(built)
     (figure,) = (built / "assets/hugosnip").iterdir()
     figure.unlink()
     result = cli(built, "check")
@@ -572,7 +590,7 @@ def test_deleted_figure(built, cli):
                                               "    run 'hugosnip build' to bring it up to date\n")
     result = cli(built, "build", "--no-hugo")
     assert (result.status, result.err) == (0, "")
-    assert results(built) == before
+    assert outputs(built) == before
 
 
 # --------------------------------------------------------------------------------------------
