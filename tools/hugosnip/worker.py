@@ -194,7 +194,9 @@ def scalar_vars(namespace: dict, before: dict[str, int]) -> dict:
     for name, value in namespace.items():
         if name.startswith("_") or before.get(name) == id(value):
             continue
-        if number(value) is not None or (isinstance(value, str) and len(value) <= 200):
+        # an integer beyond float64 is kept too, as text (its number is None)
+        if number(value) is not None or (isinstance(value, str) and len(value) <= 200) \
+                or isinstance(value, numbers.Integral) and not isinstance(value, bool):
             found[name] = describe(value)
     return dict(sorted(found.items()))
 
