@@ -66,6 +66,20 @@ def snapshot(root: Path) -> dict[str, bytes]:
     return found
 
 
+def without_provenance(files: dict[str, bytes]) -> dict:
+    """A snapshot with each result's provenance (when, where, how long it ran) and checksum left out:
+    what two runs of the same snippets must give alike."""
+    import json
+    found = {}
+    for name, data in files.items():
+        if name.endswith(".json"):
+            doc = json.loads(data)
+            found[name] = {k: v for k, v in doc.items() if k not in ("provenance", "checksum")}
+        else:
+            found[name] = data
+    return found
+
+
 def write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")

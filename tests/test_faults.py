@@ -29,7 +29,7 @@ from hugosnip import store
 from hugosnip.cli import main
 from hugosnip.config import load
 
-from conftest import FIXTURE, REPO, hugosnip_process, snapshot, write
+from conftest import FIXTURE, REPO, hugosnip_process, snapshot, without_provenance, write
 
 FAILED = "hugosnip: 1 problem(s); the committed results of failing snippets are left as they were"
 
@@ -62,16 +62,8 @@ def results(root: Path) -> dict[str, bytes]:
 
 
 def outputs(root: Path) -> dict:
-    """The results as a re-run must give them again: each result JSON without its provenance
-    (when and where it ran) and checksum, and the figures' bytes."""
-    found = {}
-    for name, data in results(root).items():
-        if name.endswith(".json"):
-            doc = json.loads(data)
-            found[name] = {k: v for k, v in doc.items() if k not in ("provenance", "checksum")}
-        else:
-            found[name] = data
-    return found
+    """The results as a re-run must give them again (provenance and checksum left out)."""
+    return without_provenance(results(root))
 
 
 def page(root: Path, *shortcodes: str, name: str = "fault.md") -> None:

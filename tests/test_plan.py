@@ -65,7 +65,8 @@ def test_imports_are_followed_transitively(built):
 
 def test_declared_data_file_is_a_dependency(built):
     write(built / "snippets/words.txt", "một hai ba\n")
-    write(built / "snippets/other.py", "# %% only data=words.txt\nprint(open('snippets/words.txt').read())\n")
+    write(built / "snippets/other.py", "# %% only data=words.txt\nimport os\n"
+          "print(open(os.path.join(os.path.dirname(__file__), 'words.txt')).read())\n")
     assert stale(built) == {"snippets/other.py": ["snippets/other.py changed", "snippets/words.txt is a new dependency"]}
     assert Project(load(built)).config  # the plan itself wrote nothing
     write(built / "snippets/words.txt", "bốn\n")

@@ -38,12 +38,13 @@ def wait_for(port: int, predicate, seconds: float = 180) -> str:
 
 
 def processes_in(folder: Path) -> list[int]:
-    """Processes whose working directory is ``folder`` (Linux /proc)."""
+    """Processes whose working directory is ``folder`` or inside it, as workers' scratch folders are
+    (Linux /proc)."""
     found = []
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
-                if os.readlink(f"/proc/{entry}/cwd") == str(folder):
+                if Path(os.readlink(f"/proc/{entry}/cwd")).is_relative_to(folder):
                     found.append(int(entry))
             except OSError:
                 pass
