@@ -471,3 +471,18 @@ def test_check_rerun_in_a_clone_elsewhere_with_another_python_patch(site, cli, t
     result = cli(clone, "check", "--rerun")
     assert (result.status, result.err) == (0, "")
     assert result.out == "hugosnip: 6 result(s) up to date\n"
+
+
+def test_a_merge_conflict_in_a_figure_is_found_and_repaired(built, cli, tmp_path):
+    before = outputs(built)
+    (figure,) = (built / "assets/hugosnip").iterdir()
+    data = figure.read_text()
+    figure.write_text("<<<<<<< HEAD\n" + data + "=======\n" + data.replace("y = x^2", "y = x^3") + ">>>>>>> b\n")
+    result = cli(built, "check")
+    assert (result.status, result.err) == (1, f"data/hugosnip/plot.json: stale result of snippets/plot.py: its figure "
+                                              f"assets/hugosnip/{figure.name}:1 has a merge conflict marker '<<<<<<<'\n"
+                                              "    run 'hugosnip build' to bring it up to date\n")
+    result = cli(built, "build", "--no-hugo")
+    assert (result.status, result.err) == (0, "")
+    assert outputs(built) == before
+    hugo_builds(built, tmp_path)

@@ -146,9 +146,11 @@ def make_plan(project: Project) -> Plan:
         if entry.previous is not None and entry.previous.get("key") != entry.key:
             entry.reasons.extend(why(entry.previous.get("inputs", {}), inputs))
         if entry.previous is not None:
-            entry.reasons.extend(f"its figure {(config.figure_dir / name).relative_to(config.root).as_posix()} "
-                                 "is missing" for name in store.figures_of(entry.previous)
-                                 if not (config.figure_dir / name).is_file())
+            for name in store.figures_of(entry.previous):
+                rel = (config.figure_dir / name).relative_to(config.root).as_posix()
+                damage = store.figure_damage(config.figure_dir / name)
+                if damage:
+                    entry.reasons.append(f"its figure {rel}{damage}")
         entries.append(entry)
     known = {e.result for e in entries} | kept
     orphan_results = [p for p in store.result_files(config) if p not in known]

@@ -47,7 +47,13 @@ def hugo_safe(value):
         return {k: hugo_safe(v) for k, v in value.items()}
     if isinstance(value, list):
         return [hugo_safe(v) for v in value]
-    if isinstance(value, bool) or value is None or isinstance(value, str):
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:   # a lone surrogate ("\ud800"): not UTF-8, shown as "?"
+            return value.encode("utf-8", "replace").decode("utf-8")
+        return value
+    if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, int):
         return value if abs(value) <= sys.float_info.max else str(value)
@@ -125,6 +131,23 @@ def load(path: Path) -> dict:
     if doc.get("checksum") != checksum(doc):
         raise Damaged("checksum mismatch: edited by hand or cut short")
     return doc
+
+
+def figure_damage(path: Path) -> str:
+    """Why a figure file is not the figure its name promises ('' when it is): missing, or its bytes
+    are not those its name (the start of their sha256) was made from: a merge conflict, an edit."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return " is missing"
+    except OSError as exc:
+        return f" cannot be read ({exc.strerror})"
+    if hashlib.sha256(data).hexdigest()[:16] + path.suffix == path.name:
+        return ""
+    text = data.decode("utf-8", "replace")
+    if (marker := CONFLICT.search(text)):
+        return f":{_line(text, marker.start())} has a merge conflict marker {marker.group(1)!r}"
+    return " is damaged (its content is not the figure its name was made from)"
 
 
 def write_atomic(path: Path, data: bytes) -> None:
