@@ -91,11 +91,12 @@ def why(old: dict, new: dict) -> list[str]:
             reasons.append(f"{path} is no longer a dependency")
         elif old_files[path] != new_files[path]:
             reasons.append(f"{path} changed")
-    for group in ("versions", "settings"):
-        old_v, new_v = old.get(group, {}), new.get(group, {})
-        for name in sorted(set(old_v) | set(new_v)):
-            if old_v.get(name) != new_v.get(name):
-                reasons.append(f"{name} {old_v.get(name, 'absent')} -> {new_v.get(name, 'absent')}")
+    # versions and settings as one list of names (an older result kept some settings in versions)
+    old_v = {**old.get("versions", {}), **old.get("settings", {})}
+    new_v = {**new.get("versions", {}), **new.get("settings", {})}
+    for name in sorted(set(old_v) | set(new_v)):
+        if str(old_v.get(name)) != str(new_v.get(name)):
+            reasons.append(f"{name} {old_v.get(name, 'absent')} -> {new_v.get(name, 'absent')}")
     return reasons or ["inputs changed"]
 
 
