@@ -27,7 +27,7 @@ def report(problems: list[Problem], out=None) -> int:
 def collect(config: Config) -> tuple[Project, list[Reference], list[Problem]]:
     """Scan the pages and resolve their references (stages scan + resolve)."""
     project = Project(config)
-    refs, problems, project.pages_seen = scan_site(config.root, config.content_dir, project.cache)
+    refs, problems, project.pages_seen = scan_site(config.root, config.content_paths, project.cache)
     problems += project.resolve_all(refs)
     return project, refs, problems
 
