@@ -1,6 +1,6 @@
 """The Hugo side of the plugin (shortcodes, partials, CSS, i18n, KaTeX's CSS and fonts).
 
-Its canonical copy ships inside the Python package (``hugosnip/theme``, package data), so the
+Its canonical copy ships inside the Python package (``hugosnip/theme_data``, package data), so the
 Python and Hugo sides of an install always match. ``hugosnip init`` copies it into a site's
 ``themes/hugosnip`` with a version stamp; ``doctor`` and ``check`` compare the two. In this
 repository (a source checkout), ``themes/hugosnip`` is the canonical copy itself.
@@ -22,11 +22,11 @@ _SKIP = {STAMP, "__init__.py", "__pycache__"}
 def source() -> Path:
     """The installed plugin's own copy of its Hugo side."""
     here = Path(__file__).resolve().parent
-    for candidate in (here / "theme", here.parent.parent / "themes" / NAME):
+    for candidate in (here / "theme_data", here.parent.parent / "themes" / NAME):
         if (candidate / "layouts").is_dir():
             return candidate
     import importlib.util
-    spec = importlib.util.find_spec("hugosnip.theme")
+    spec = importlib.util.find_spec("hugosnip.theme_data")
     for folder in (spec.submodule_search_locations or []) if spec else []:
         if Path(folder, "layouts").is_dir():
             return Path(folder)

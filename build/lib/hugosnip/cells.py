@@ -1,0 +1,155 @@
+"""Read a snippet module: its ``# %% name key=value`` cells, or none (a library module).
+
+The marker line is the percent format that Jupytext, VS Code and Spyder read. After ``# %%``
+comes the cell's name, then options::
+
+    # %% loss echo=false timeout=30 raises=ValueError varies=true rtol=1e-3 data=rnn/words.txt
+
+Code above the first marker runs first, as a cell named ``_preamble``.
+``# %% [markdown]`` cells hold text, not code: they are kept out of the run.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import shlex
+from dataclasses import dataclass, field
+
+from .errors import CellSyntaxError
+
+MARKER = re.compile(r"^# ?%%(?P<rest>.*)$")
+NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+PREAMBLE = "_preamble"
+
+
+@dataclass(frozen=True)
+class Options:
+    echo: bool = True          # show the code
+    output: bool = True        # show what the cell printed, its value and figures
+    timeout: float | None = None  # seconds; None = the site's default
+    raises: str = ""           # "" = must not raise; "true" = any exception; else a class name
+    varies: bool = False       # output changes from run to run: compare its shape only
+    rtol: float | None = None  # None = the site's default
+    data: tuple[str, ...] = () # data files the cell reads (relative to the snippet folder)
+    alone: bool = False        # run this module with no other module at the same time
+
+
+def _bool(value: str) -> bool:
+    if value.lower() in ("true", "yes", "1"):
+        return True
+    if value.lower() in ("false", "no", "0"):
+        return False
+    raise ValueError("expected true or false")
+
+
+def _positive(value: str) -> float:
+    number = float(value)
+    if not number > 0:
+        raise ValueError("expected a positive number")
+    return number
+
+
+def _exception_name(value: str) -> str:
+    if value.lower() == "true":
+        return "true"
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", value):
+        raise ValueError("expected true or an exception class name")
+    return value
+
+
+def _paths(value: str) -> tuple[str, ...]:
+    return tuple(p for p in value.split(",") if p)
+
+
+PARSERS = {"echo": _bool, "output": _bool, "timeout": _positive, "raises": _exception_name,
+           "varies": _bool, "rtol": _positive, "data": _paths, "alone": _bool}
+
+
+@dataclass(frozen=True)
+class Cell:
+    name: str
+    line: int         # line of the marker (1-based); for the preamble, 1
+    code: str         # marker excluded, trailing blank lines trimmed
+    code_line: int    # line of the first line of ``code``
+    options: Options = field(default_factory=Options)
+
+    @property
+    def end_line(self) -> int:
+        return self.code_line + max(self.code.count("\n"), 0)
+
+
+def parse_options(rest: str, where: str, line: int) -> tuple[str | None, Options]:
+    """Split what follows ``# %%`` into a name and options; errors name file:line."""
+    try:
+        words = shlex.split(rest, comments=False)
+    except ValueError as exc:
+        raise CellSyntaxError(where, line, f"cannot read the cell marker: {exc}") from None
+    name = None
+    if words and "=" not in words[0]:
+        name = words.pop(0)
+        if not NAME.match(name):
+            raise CellSyntaxError(where, line, f"bad cell name {name!r}: use letters, digits, _ and -")
+    values = {}
+    for word in words:
+        key, sep, value = word.partition("=")
+        if not sep:
+            raise CellSyntaxError(where, line, f"expected key=value after the cell name, got {word!r}")
+        if key not in PARSERS:
+            raise CellSyntaxError(where, line,
+                                  f"unknown cell option {key!r}; known: {', '.join(sorted(PARSERS))}")
+        try:
+            values[key] = PARSERS[key](value)
+        except ValueError as exc:
+            raise CellSyntaxError(where, line, f"bad value for {key}: {value!r} ({exc})") from None
+    return name, Options(**values)
+
+
+def _trim(lines: list[str]) -> list[str]:
+    while lines and not lines[-1].strip():
+        lines.pop()
+    return lines
+
+
+def _has_code(lines: list[str]) -> bool:
+    """True when the lines hold a statement other than the module's docstring."""
+    body = ast.parse("\n".join(lines)).body
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+            and isinstance(body[0].value.value, str):
+        body = body[1:]
+    return bool(body)
+
+
+def parse_cells(source: str, where: str) -> list[Cell]:
+    """The code cells of a module, in order; [] for a library module."""
+    try:
+        ast.parse(source, filename=where)
+    except SyntaxError as exc:
+        raise CellSyntaxError(where, exc.lineno, f"syntax error: {exc.msg}") from None
+    lines = source.splitlines()
+    markers = [(i + 1, m.group("rest")) for i, l in enumerate(lines) if (m := MARKER.match(l))]
+    if not markers:
+        return []
+    cells: list[Cell] = []
+    first = markers[0][0]
+    head = _trim(lines[: first - 1])
+    if _has_code(head):
+        cells.append(Cell(PREAMBLE, 1, "\n".join(head), 1, Options(echo=False)))
+    seen: dict[str, int] = {}
+    for n, (line, rest) in enumerate(markers):
+        end = markers[n + 1][0] - 1 if n + 1 < len(markers) else len(lines)
+        if rest.strip().startswith("[markdown]") or rest.strip().startswith("[md]"):
+            continue
+        name, options = parse_options(rest, where, line)
+        name = name or f"cell{n + 1}"
+        if name in seen:
+            raise CellSyntaxError(where, line, f"cell {name!r} is already defined at line {seen[name]}")
+        seen[name] = line
+        body = lines[line:end]
+        # Skip blank lines right after the marker so the shown code starts with code.
+        skip = 0
+        while skip < len(body) and not body[skip].strip():
+            skip += 1
+        body = _trim(body[skip:])
+        cells.append(Cell(name, line, "\n".join(body), line + 1 + skip, options))
+    return cells

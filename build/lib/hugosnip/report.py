@@ -1,0 +1,173 @@
+"""What a build says about itself: progress while it runs, then a table, JSON, JUnit XML,
+the provenance of each result (committed), and a page of the site that shows it.
+
+Progress goes to a terminal as one line rewritten in place, or as plain lines elsewhere (CI).
+The provenance file ``data/hugosnip_runs.json`` records when, where and with what each result
+was made; it changes only when a module runs, so a warm build leaves git clean.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import sys
+import threading
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from . import store
+from .config import Config
+
+RUNS_FILE = Path("data", "hugosnip_runs.json")
+REPORT_PAGE = Path("content", "bao-cao-build.md")
+
+
+@dataclass
+class Row:
+    module: str          # snippets/demo/basics.py
+    action: str          # ran, reused, read (library), failed
+    why: str
+    duration: float      # seconds; 0 when reused
+    peak_mb: float       # worker's peak resident memory; 0 when reused
+    status: str          # ok, raised, timeout, died, input
+    message: str = ""    # first line of the problem
+    detail: str = ""     # the rest (traceback)
+
+
+STATUS = {3: "raised", 4: "timeout", 5: "died", 2: "input"}
+
+
+def rows_of(plan, snippets, outcomes) -> list[Row]:
+    by_ref = {e.module.ref: o for e, o in zip(snippets, outcomes)}
+    rows = []
+    for entry in plan.entries:
+        rel = entry.module.rel
+        if not entry.stale:
+            rows.append(Row(rel, "reused", "up to date", 0.0, 0.0, "ok"))
+        elif entry.module.is_library:
+            rows.append(Row(rel, "read", "; ".join(entry.reasons), 0.0, 0.0, "ok"))
+        else:
+            outcome = by_ref[entry.module.ref]
+            problem = outcome.problem
+            rows.append(Row(rel, "ran" if outcome.ok else "failed", "; ".join(entry.reasons),
+                            round(outcome.duration, 3), round(outcome.peak_kb / 1024, 1),
+                            "ok" if outcome.ok else STATUS.get(problem.code, "error"),
+                            problem.render().splitlines()[0] if problem else "",
+                            "\n".join(problem.render().splitlines()[1:]) if problem else ""))
+    return rows
+
+
+def _env():
+    import jinja2
+    return jinja2.Environment(loader=jinja2.PackageLoader("hugosnip"), keep_trailing_newline=True,
+                              trim_blocks=True, lstrip_blocks=True, autoescape=False)
+
+
+def table(rows: list[Row]) -> str:
+    return _env().get_template("table.txt.j2").render(rows=rows)
+
+
+def junit(rows: list[Row]) -> str:
+    from xml.sax.saxutils import escape, quoteattr
+    env = _env()
+    env.filters["xml"] = escape
+    env.filters["attr"] = quoteattr
+    return env.get_template("junit.xml.j2").render(
+        rows=rows, failures=sum(r.status != "ok" for r in rows), total=sum(r.duration for r in rows))
+
+
+def machine() -> dict:
+    import os
+    return {"system": f"{platform.system()} {platform.machine()}", "cpus": os.cpu_count(),
+            "processor": platform.processor() or platform.machine()}
+
+
+def write_reports(config: Config, rows: list[Row], json_path: Path | None, junit_path: Path | None) -> None:
+    folder = config.root / ".hugosnip"
+    json_path = json_path or folder / "report.json"
+    junit_path = junit_path or folder / "junit.xml"
+    data = {"modules": [asdict(r) for r in rows], "machine": machine()}
+    store.write_atomic(json_path, (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
+    store.write_atomic(junit_path, junit(rows).encode("utf-8"))
+
+
+def update_runs(config: Config, plan, snippets, outcomes, env_versions: dict) -> bool:
+    """Record the provenance of the results just made; forget modules that are gone."""
+    path = config.root / RUNS_FILE
+    try:
+        runs = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        runs = {}
+    current = {e.module.rel for e in plan.entries if not e.module.is_library}
+    new = {k: v for k, v in runs.items() if k in current}
+    made = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    for entry, outcome in zip(snippets, outcomes):
+        if outcome.ok:
+            new[entry.module.rel] = {"made": made, "duration": round(outcome.duration, 2),
+                                     "peak_mb": round(outcome.peak_kb / 1024), "versions": env_versions,
+                                     "machine": machine()}
+    new = dict(sorted(new.items()))
+    if new == runs and path.exists():
+        return False
+    store.write_atomic(path, (json.dumps(new, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
+    return True
+
+
+def write_page(config: Config) -> bool:
+    """The build report page (Vietnamese), rewritten only when what it shows changed."""
+    try:
+        runs = json.loads((config.root / RUNS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        runs = {}
+    text = _env().get_template("report.md.j2").render(runs=runs)
+    path = config.root / REPORT_PAGE
+    try:
+        if path.read_text(encoding="utf-8") == text:
+            return False
+    except OSError:
+        pass
+    store.write_atomic(path, text.encode("utf-8"))
+    return True
+
+
+class Progress:
+    """Which snippet runs, how many are left, the time spent: one live line on a terminal."""
+
+    def __init__(self, total: int, out=None):
+        self.out = out or sys.stdout
+        self.total, self.done = total, 0
+        self.running: list[str] = []
+        self.started = time.monotonic()
+        self.live = hasattr(self.out, "isatty") and self.out.isatty()
+        self.lock = threading.Lock()
+
+    def event(self, module, event: dict) -> None:
+        if event["event"] != "start" or event["cell"] != module.cells[0].name:
+            return
+        with self.lock:
+            self.running.append(module.rel)
+            if self.live:
+                self._draw()
+            else:
+                print(f"hugosnip: running {module.rel}", file=self.out, flush=True)
+
+    def finished(self, outcome) -> None:
+        with self.lock:
+            self.done += 1
+            if outcome.module.rel in self.running:
+                self.running.remove(outcome.module.rel)
+            if self.live:
+                self._draw()
+
+    def _draw(self) -> None:
+        elapsed = time.monotonic() - self.started
+        now = ", ".join(self.running) or "…"
+        line = f"[{self.done}/{self.total}] {elapsed:5.1f} s  {now}"
+        self.out.write("\r\033[K" + line[:160])
+        self.out.flush()
+
+    def close(self) -> None:
+        if self.live:
+            self.out.write("\r\033[K")
+            self.out.flush()

@@ -1,0 +1,95 @@
+"""Turn a run's outcome into the result document, and check references against results."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from . import store
+from .errors import Problem, ReferenceProblem
+from .plan import Entry
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .run import Outcome
+from .scan import Reference
+
+
+def cell_options(cell) -> dict:
+    options = asdict(cell.options)
+    options["data"] = list(options["data"])
+    return options
+
+
+def make_doc(entry: Entry, outcome: Outcome | None) -> dict:
+    """The JSON document of a module: its cells' code and results, and its objects' source."""
+    module = entry.module
+    cells = {}
+    for cell in module.cells:
+        result = outcome.cells[cell.name]
+        cells[cell.name] = {"line": cell.line, "code": cell.code, "code_line": cell.code_line,
+                            "options": cell_options(cell), **result}
+    doc = {
+        "hugosnip": store.SCHEMA,
+        "file": module.rel,
+        "module": module.dotted,
+        "key": entry.key,
+        "inputs": entry.inputs,
+        "order": [c.name for c in module.cells],
+        "cells": cells,
+        # in source order, however the analysis cache stored them
+        "objects": dict(sorted(module.objects.items(), key=lambda kv: (kv[1]["line"], kv[0]))),
+    }
+    if cells:  # what a reader downloads to run it: the file itself, and a notebook of its cells
+        from .notebook import notebook
+        doc["source"] = module.source
+        doc["notebook"] = notebook(module.rel, module.dotted, module.cells, outcome.cells)
+    return doc
+
+
+def check_against(refs: list[Reference], docs: dict[str, dict]) -> list[Problem]:
+    """Problems only the results can show: a missing variable or figure, a value that is no number.
+
+    ``docs`` maps a module's ref ("demo/basics.py") to its result document.
+    """
+    problems: list[Problem] = []
+    for ref in refs:
+        doc = docs.get(ref.file)
+        cell = doc and doc.get("cells", {}).get(ref.params.get("cell", ""))
+        if not cell:
+            continue
+        if ref.kind == "snip-value":
+            var = ref.params.get("var")
+            if var:
+                if var not in cell["vars"]:
+                    known = ", ".join(cell["vars"]) or "none"
+                    problems.append(ReferenceProblem(ref.page, ref.line, f"cell {ref.params['cell']!r} of "
+                                                     f"{doc['file']} binds no number or string {var!r} "
+                                                     f"(it binds: {known})"))
+                    continue
+                value = cell["vars"][var]
+            else:
+                value = cell["value"]
+                if value is None:
+                    problems.append(ReferenceProblem(ref.page, ref.line, f"cell {ref.params['cell']!r} of "
+                                                     f"{doc['file']} ends with no expression; end it with "
+                                                     "one, or name a variable with var="))
+                    continue
+            if (ref.params.get("digits") or ref.params.get("format")) and value["number"] is None:
+                problems.append(ReferenceProblem(ref.page, ref.line, f"{value['repr'][:60]} is not a number: "
+                                                 "drop digits=/format= to show it as text"))
+        elif ref.kind == "snip-figure":
+            n = ref.params.get("n", "1")
+            count = len(cell["figures"])
+            if not n.isdigit() or not 1 <= int(n) <= count:
+                problems.append(ReferenceProblem(ref.page, ref.line, f"cell {ref.params['cell']!r} of "
+                                                 f"{doc['file']} has {count} figure(s); n={n!r} is not one "
+                                                 "of them"))
+    return problems
+
+
+def embedded_at(refs: list[Reference]) -> dict[str, list[str]]:
+    """For each module ref, the page:line of every shortcode that embeds it."""
+    found: dict[str, list[str]] = {}
+    for ref in refs:
+        found.setdefault(ref.file, []).append(ref.where)
+    return found

@@ -1,0 +1,378 @@
+"""Run one snippet module in a worker process, with a clock on every cell.
+
+The worker (``worker.py``) runs in its own process group; on a timeout, or when the build is
+interrupted, the whole group is killed, so a cell's stray threads or child processes go with it.
+A worker that dies (segfault, ``os._exit``, out of memory) is reported with its exit status and
+the last lines it wrote to stderr, never waited on forever.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, asdict
+from pathlib import Path
+
+from .errors import Problem, SnippetRaised, SnippetTimeout, WorkerDied
+from .project import Module, Project
+
+TOOLS_DIR = str(Path(__file__).resolve().parent.parent)
+STDERR_TAIL = 20
+
+
+@dataclass
+class Outcome:
+    module: Module
+    cells: dict[str, dict] = field(default_factory=dict)     # name -> result, in run order
+    durations: dict[str, float] = field(default_factory=dict)
+    figures: dict[str, bytes] = field(default_factory=dict)
+    problem: Problem | None = None
+    duration: float = 0.0     # the cells' own run time (sum over cells)
+    wall: float = 0.0         # from launch to end, start-up and waiting included
+    peak_kb: int = 0          # the worker's peak resident memory
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+def _options(cell, default_timeout: float) -> dict:
+    options = asdict(cell.options)
+    options["data"] = list(options["data"])
+    options["timeout"] = options["timeout"] or default_timeout
+    return options
+
+
+def _tail(path: Path) -> list[str]:
+    lines = path.read_bytes().decode("utf-8", "replace").splitlines()
+    return lines[-STDERR_TAIL:]
+
+
+def _user_lines(lines: list[str], module: Module) -> list[str]:
+    """A crash dump cut to what helps the author: frames in the snippet folder, paths relative."""
+    root = str(module.path).rsplit(module.rel, 1)[0]
+    snippet_dir = root + module.rel.split("/", 1)[0] + "/"
+    kept = []
+    for line in lines:
+        stripped = line.strip()
+        if stripped.startswith("Extension modules:") or stripped.startswith("Current thread") \
+                or stripped.startswith("Thread 0x"):
+            continue
+        if stripped.startswith("File ") and snippet_dir not in stripped:
+            continue
+        kept.append(line.replace(root, ""))
+    return kept
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")
+
+
+def worker_env(config) -> dict[str, str]:
+    """The workers' environment. Thread counts are fixed (``threads``, default 1) so that results do
+    not depend on -j, and parallel modules do not fight over the cores; torch reads OMP_NUM_THREADS."""
+    threads = {name: str(config.threads) for name in THREAD_VARIABLES}
+    return dict(os.environ, MPLBACKEND="Agg", PYTHONHASHSEED=str(config.seed), **threads,
+                PYTHONPATH=os.pathsep.join(filter(None, [str(config.root), TOOLS_DIR,
+                                                         os.environ.get("PYTHONPATH")])))
+
+
+_LIVE: set = set()            # workers running now, in any thread
+_LIVE_LOCK = threading.Lock()
+
+
+def kill_all() -> None:
+    """Kill every worker still running (Ctrl-C: leave nothing behind)."""
+    with _LIVE_LOCK:
+        live = list(_LIVE)
+    for worker in live:
+        try:
+            os.killpg(worker.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+class Spawned:
+    """A worker started as a new Python process (``python -m hugosnip.worker``)."""
+
+    def __init__(self, config, events: int, out, err, job):
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "hugosnip.worker", str(events)],
+            stdin=job, stdout=out, stderr=err, pass_fds=(events,),
+            cwd=config.root, env=worker_env(config), start_new_session=True)
+        self.pid = self.proc.pid
+
+    def wait(self) -> int:
+        return self.proc.wait()
+
+
+class ForkServer:
+    """The parent's side of ``zygote.py``: launches forked workers and learns how they end."""
+
+    def __init__(self, config, preload: list[str]):
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "hugosnip.zygote", str(theirs.fileno()), ",".join(preload)],
+            pass_fds=(theirs.fileno(),), stdout=subprocess.DEVNULL, cwd=config.root,
+            env=worker_env(config), start_new_session=True)
+        theirs.close()
+        self.sock = ours
+        self.send_lock = threading.Lock()
+        self.changed = threading.Condition()
+        self.pids: dict[int, int] = {}
+        self.statuses: dict[int, int] = {}
+        self.alive = True
+        self.next_id = 0
+        threading.Thread(target=self._listen, daemon=True).start()
+
+    def _listen(self) -> None:
+        while True:
+            try:
+                message = self.sock.recv(65536)
+            except OSError:
+                message = b""
+            with self.changed:
+                if not message:
+                    self.alive = False
+                    self.changed.notify_all()
+                    return
+                reply = json.loads(message)
+                if "pid" in reply:
+                    self.pids[reply["id"]] = reply["pid"]
+                else:
+                    self.statuses[reply["id"]] = reply["status"]
+                self.changed.notify_all()
+
+    def launch(self, events: int, out, err, job) -> "Forked":
+        with self.send_lock:
+            job_id, self.next_id = self.next_id, self.next_id + 1
+            socket.send_fds(self.sock, [json.dumps({"id": job_id}).encode()],
+                            [events, out.fileno(), err.fileno(), job.fileno()])
+        with self.changed:
+            self.changed.wait_for(lambda: job_id in self.pids or not self.alive)
+            if job_id not in self.pids:
+                raise RuntimeError("the fork server died")
+            return Forked(self, job_id)
+
+    def status(self, job_id: int) -> int:
+        with self.changed:
+            self.changed.wait_for(lambda: job_id in self.statuses or not self.alive)
+            return self.statuses.get(job_id, -signal.SIGKILL)
+
+    def close(self) -> None:
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)  # the server sees the end at once
+        except OSError:
+            pass
+        self.sock.close()
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+
+
+class Forked:
+    def __init__(self, server: ForkServer, job_id: int):
+        self.server, self.job_id = server, job_id
+
+    @property
+    def pid(self) -> int:
+        """The worker's pid, as the server last said (it replaces a spare it finds dead)."""
+        return self.server.pids[self.job_id]
+
+    def wait(self) -> int:
+        return self.server.status(self.job_id)
+
+
+def run_module(project: Project, module: Module, *, until: str | None = None,
+               on_event=None, server: ForkServer | None = None) -> Outcome:
+    """Run the module's cells in order (stopping after cell ``until`` if given)."""
+    config = project.config
+    outcome = Outcome(module)
+    cells = module.cells
+    if until is not None:
+        names = [c.name for c in cells]
+        cells = cells[: names.index(until) + 1]
+    by_name = {c.name: c for c in cells}
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="hugosnip-run-") as scratch:
+        figure_dir = Path(scratch, "figures")
+        figure_dir.mkdir()
+        job = {
+            "root": str(config.root), "file": str(module.path), "dotted": module.dotted,
+            "snippet_dir": str(project.base), "seed": config.seed, "output_limit": config.output_limit,
+            "memory_limit": config.memory_limit, "figure_dir": str(figure_dir),
+            "decimal_mark": config.decimal_mark,
+            "cells": [{"name": c.name, "line": c.line, "code": c.code, "code_line": c.code_line,
+                       "options": _options(c, config.timeout)} for c in cells],
+        }
+        job_path = Path(scratch, "job.json")
+        job_path.write_text(json.dumps(job), encoding="utf-8")
+        read_fd, write_fd = os.pipe()
+        stdout_path, stderr_path = Path(scratch, "stdout"), Path(scratch, "stderr")
+        try:
+            with open(stdout_path, "wb") as out, open(stderr_path, "wb") as err, open(job_path, "rb") as job_in:
+                worker = (server.launch(write_fd, out, err, job_in) if server
+                          else Spawned(config, write_fd, out, err, job_in))
+        finally:
+            os.close(write_fd)
+        with _LIVE_LOCK:
+            _LIVE.add(worker)
+        try:
+            _follow(worker, read_fd, outcome, by_name, config.timeout, stderr_path, on_event)
+        finally:
+            os.close(read_fd)
+            _kill_group(worker)
+            with _LIVE_LOCK:
+                _LIVE.discard(worker)
+        for name in outcome.figures:
+            outcome.figures[name] = (figure_dir / name).read_bytes()
+    outcome.wall = time.perf_counter() - started
+    outcome.duration = sum(outcome.durations.values())
+    return outcome
+
+
+def _kill_group(worker) -> None:
+    """Kill the worker's whole process group (its stray threads and children too), then reap it."""
+    try:
+        os.killpg(worker.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    worker.wait()
+
+
+def _follow(proc, fd, outcome: Outcome, cells: dict, default_timeout: float, stderr_path: Path,
+            on_event) -> None:
+    module = outcome.module
+    buffer = b""
+    current = None                       # the cell running now
+    deadline = time.monotonic() + default_timeout   # the import of the module's package
+    limit = default_timeout
+    while True:
+        wait = deadline - time.monotonic()
+        ready = select.select([fd], [], [], max(wait, 0))[0] if wait > 0 else []
+        if not ready:
+            _kill_group(proc)
+            line = cells[current].line if current else None
+            what = f"cell {current!r}" if current else "the import of its package"
+            outcome.problem = SnippetTimeout(module.rel, line, f"{what} ran past its timeout of "
+                                             f"{limit:g} s and was killed",
+                                             ["raise it with '# %% name timeout=SECONDS' or the "
+                                              "site's [params.hugosnip] timeout"])
+            return
+        chunk = os.read(fd, 1 << 20)
+        if not chunk:
+            break
+        buffer += chunk
+        *lines, buffer = buffer.split(b"\n")
+        for raw in lines:
+            event = json.loads(raw)
+            kind = event["event"]
+            if on_event:
+                on_event(module, event)
+            if kind == "start":
+                current = event["cell"]
+                limit = cells[current].options.timeout or default_timeout
+                deadline = time.monotonic() + limit
+            elif kind == "done":
+                outcome.cells[event["cell"]] = event["result"]
+                outcome.durations[event["cell"]] = event["duration"]
+                outcome.figures.update(dict.fromkeys(event["result"]["figures"], b""))
+                current = None
+                deadline = time.monotonic() + default_timeout
+            elif kind == "failed":
+                name = event["cell"]
+                where = f"cell {name!r} " if name else ""
+                detail = event["traceback"].rstrip("\n").splitlines()
+                outcome.problem = SnippetRaised(module.rel, event["line"] or (cells[name].line if name else None),
+                                                f"{where}{'raised ' if event['kind'] == 'raised' else ''}"
+                                                f"{event['message']}", detail)
+                if name:
+                    outcome.durations[name] = event["duration"]
+                    outcome.cells[name] = event["result"]
+                    outcome.figures.update(dict.fromkeys(event["result"]["figures"], b""))
+            elif kind == "end":
+                outcome.peak_kb = event.get("peak_kb", 0)
+                proc.wait()
+                return
+    status = proc.wait()
+    cause = f"was killed by {_signal_name(-status)}" if status < 0 else f"exited with status {status}"
+    line = cells[current].line if current else None
+    what = f"while running cell {current!r}" if current else "before its first cell"
+    hint = {"SIGSEGV": " (segmentation fault)", "SIGKILL": " (out of memory, or killed from outside)"}
+    detail = _user_lines(_tail(stderr_path), module)
+    outcome.problem = WorkerDied(module.rel, line, f"the worker {cause}{hint.get(_signal_name(-status), '') if status < 0 else ''} "
+                                 f"{what}", detail)
+
+
+# What the fork server imports for a module that imports the key. numpy 2 loads numpy.random
+# only when first used, and every worker seeds it: preloaded, that is ~14 ms less per module.
+HEAVY = {"numpy": "numpy.random", "matplotlib": "matplotlib.pyplot", "torch": "torch", "scipy": "scipy",
+         "pandas": "pandas"}
+
+
+def preload_for(project: Project, modules: list[Module]) -> list[str]:
+    """The heavy libraries the modules import (directly or through local modules)."""
+    from .plan import dependencies
+    tops = {name.split(".")[0] for m in modules for dep in dependencies(project, m) for name in dep.imports}
+    return sorted(HEAVY[t] for t in tops if t in HEAVY)
+
+
+def run_many(project: Project, modules: list[Module], jobs: int, on_event=None, on_done=None) -> list[Outcome]:
+    """Run modules, ``jobs`` at a time, then those that asked to run alone; results in the order given.
+
+    With more than one module, workers are forked from one server that imported the heavy
+    libraries once (``zygote.py``).
+    """
+    jobs = jobs or os.cpu_count() or 1
+    server = ForkServer(project.config, preload_for(project, modules)) if len(modules) > 1 else None
+
+    def one(module: Module) -> Outcome:
+        outcome = run_module(project, module, on_event=on_event, server=server)
+        if on_done:
+            on_done(outcome)
+        return outcome
+
+    alone = [m for m in modules if any(c.options.alone for c in m.cells)]
+    shared = [m for m in modules if m not in alone]
+    try:
+        results = _run_all(one, shared, alone, jobs)
+    except BaseException:  # Ctrl-C: the threads end as soon as their workers are gone
+        kill_all()
+        raise
+    finally:
+        if server:
+            server.close()
+    by_ref = {o.module.ref: o for o in results}
+    return [by_ref[m.ref] for m in modules]
+
+
+def _run_all(one, shared: list[Module], alone: list[Module], jobs: int) -> list[Outcome]:
+    if jobs == 1 or len(shared) <= 1:
+        return [one(m) for m in shared + alone]
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = [pool.submit(one, m) for m in shared]
+        try:
+            results = [f.result() for f in futures]
+        except BaseException:  # Ctrl-C in this thread: stop the workers the pool threads wait on
+            kill_all()
+            for future in futures:
+                future.cancel()
+            raise
+    return results + [one(m) for m in alone]

@@ -1,0 +1,327 @@
+"""Find the snippet references in a page: the plugin's shortcodes, with their page:line.
+
+A shortcode is an *example*, not a reference, when it sits in a code fence, an indented code
+block, a code span, or is written in Hugo's comment form ``{{</* ... */>}}``. The page is read
+with markdown-it-py after each shortcode is masked by a placeholder, so Markdown syntax inside
+parameters cannot confuse the parse and line numbers stay those of the file.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import InputError, Problem, ReferenceProblem
+
+KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    # shortcode: (required parameters, optional parameters)
+    "snip-cell": (("file", "cell"), ("code", "output", "value", "figures", "linenos", "run")),
+    "snip-source": (("file", "object"), ("linenos",)),
+    "snip-value": (("file", "cell"), ("var", "digits", "format")),
+    "snip-figure": (("file", "cell"), ("n", "caption", "alt")),
+}
+
+OPEN = re.compile(r"\{\{([<%])")
+PARAM = re.compile(r'\s*(?:([A-Za-z_][\w-]*)=)?("(?:[^"\\]|\\.)*"|`[^`]*`|[^\s"`]+)')
+PLACEHOLDER = "HSNIPREF{}Z"
+PLACEHOLDER_RE = re.compile(r"HSNIPREF(\d+)Z")
+
+
+@dataclass(frozen=True)
+class Reference:
+    page: str        # path relative to the site root
+    line: int
+    kind: str        # a key of KINDS
+    params: dict = field(default_factory=dict, hash=False, compare=True)
+
+    @property
+    def where(self) -> str:
+        return f"{self.page}:{self.line}"
+
+    @property
+    def file(self) -> str:
+        return self.params.get("file", "")
+
+
+@dataclass
+class _Shortcode:
+    start: int
+    end: int
+    line: int
+    inner: str
+    comment: bool
+    percent: bool    # the {{% ... %}} form
+
+
+def _line_of(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+def front_matter_end(text: str) -> int:
+    """Offset where the body starts (0 if the page has no front matter)."""
+    for fence in ("---", "+++"):
+        if text.startswith(fence + "\n") or text.startswith(fence + "\r\n"):
+            close = re.compile(rf"^{re.escape(fence)}[ \t]*\r?$", re.M)
+            m = close.search(text, len(fence) + 1)
+            if m:
+                return m.end()
+    return 0
+
+
+def not_nfc(rel: str) -> Problem | None:
+    """A file whose name is not Unicode NFC: pages, git and Hugo may each spell it otherwise."""
+    import unicodedata
+    if unicodedata.is_normalized("NFC", rel):
+        return None
+    return InputError(rel, None, "the file name is not in Unicode NFC form; rename it to its NFC form",
+                      [f"name now: {ascii(rel)}", f"NFC form: {ascii(unicodedata.normalize('NFC', rel))}"])
+
+
+YAML_KEY = re.compile(r"""^(?P<key>"[^"]*"|'[^']*'|[^\s#'"?:,\[\]{}&*!|>%@`-][^#]*?)[ \t]*:(?:[ \t]+(?P<value>.*?))?[ \t]*$""")
+
+
+def _yaml_value_problem(key: str, value: str, continued: bool) -> str | None:
+    """What is wrong with a one-line YAML value, if anything."""
+    if value[0] in "\"'":
+        quote, i = value[0], 1
+        while i < len(value):
+            if value[i] == "\\" and quote == '"':
+                i += 2
+            elif value[i] == quote and value[i + 1:i + 2] == quote == "'":   # '' inside '...'
+                i += 2
+            elif value[i] == quote:
+                break
+            else:
+                i += 1
+        if i >= len(value):
+            return None if continued else f"the value of {key!r} opens a quote ({quote}) that is never closed"
+        rest = value[i + 1:].strip()
+        if rest and not rest.startswith("#"):
+            hint = "; inside '...' write '' for a quote" if quote == "'" else ""
+            return f"the value of {key!r} goes on after its closing quote: {value}{hint}"
+    elif value[0] not in "[{|>&*!":
+        plain = re.sub(r"\s#.*$", "", value)
+        if ": " in plain or plain.endswith(":"):
+            import json
+            return (f"the value of {key!r} holds ': ', which YAML reads as a new key; put it in quotes: "
+                    f"{key}: {json.dumps(value, ensure_ascii=False)}")
+    return None
+
+
+def _yaml_problem(lines: list[str], first: int) -> tuple[int, str] | None:
+    """(line, what is wrong) for YAML front matter whose first line is line ``first`` of the page.
+
+    A minimal structural check, not a YAML parser: every line must be a top-level
+    ``key: value``, a list item under a key, an indented continuation, a comment or blank; and
+    the one-line mistakes authors make are named (an unquoted ': ', a quote never closed or
+    followed by more text, a key set twice, a tab in the indentation).
+    """
+    keys: dict[str, int] = {}
+    list_may_follow = False   # the last key had no value on its line
+    for n, line in enumerate(lines, first):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        indent = line[: len(line) - len(line.lstrip())]
+        if "\t" in indent:
+            return n, "a tab in the indentation; YAML allows spaces only"
+        if indent:
+            if not keys:
+                return n, f"an indented line before any key: {line.strip()!r}"
+            continue
+        if line == "-" or line.startswith("- "):
+            if not list_may_follow:
+                return n, f"a list item that belongs to no key: {line!r}"
+            continue
+        m = YAML_KEY.match(line)
+        if not m:
+            return n, f"expected 'key: value', got {line!r}"
+        key, value = m.group("key").strip("\"'"), m.group("value") or ""
+        if key in keys:
+            return n, f"{key!r} is set twice (first on line {keys[key]})"
+        keys[key] = n
+        list_may_follow = not value or value.startswith("#")
+        if not list_may_follow:
+            continued = n - first + 1 < len(lines) and lines[n - first + 1][:1] == " "
+            problem = _yaml_value_problem(key, value, continued)
+            if problem:
+                return n, problem
+    return None
+
+
+def check_front_matter(text: str, page: str) -> None:
+    """Raise an InputError at page:line when the front matter is broken (Hugo would fail later)."""
+    fence = next((f for f in ("---", "+++") if text.startswith(f + "\n") or text.startswith(f + "\r\n")), None)
+    if fence is None:
+        return
+    lines = text.splitlines()
+    close = next((i for i in range(1, len(lines)) if lines[i].rstrip() == fence), None)
+    if close is None:
+        raise InputError(page, 1, f"front matter: opened with {fence!r} and never closed; end it with a "
+                         f"{fence!r} line")
+    if fence == "+++":
+        import tomllib
+        try:
+            tomllib.loads("".join(line + "\n" for line in lines[1:close]))
+        except tomllib.TOMLDecodeError as exc:
+            m = re.fullmatch(r"(.*?)\s*\(at (?:line (\d+), column \d+|end of document)\)", str(exc), re.S)
+            message = m.group(1) if m else str(exc)
+            line = int(m.group(2)) + 1 if m and m.group(2) else close + 1
+            raise InputError(page, line, f"front matter: not valid TOML: {message}") from None
+    elif (found := _yaml_problem(lines[1:close], 2)):
+        raise InputError(page, found[0], f"front matter: {found[1]}")
+
+
+def _shortcodes(text: str, page: str, start: int) -> list[_Shortcode]:
+    found = []
+    pos = start
+    while (m := OPEN.search(text, pos)):
+        closer = ">}}" if m.group(1) == "<" else "%}}"
+        end = text.find(closer, m.end())
+        line = _line_of(text, m.start())
+        if end < 0:
+            head = text[m.start():].split("\n", 1)[0].rstrip()
+            head = head if len(head) <= 60 else head[:60] + "…"
+            raise ReferenceProblem(page, line, f"unclosed shortcode: {head!r} has no closing {closer}")
+        inner = text[m.end():end]
+        comment = inner.lstrip().startswith("/*") and inner.rstrip().endswith("*/")
+        found.append(_Shortcode(m.start(), end + len(closer), line, inner, comment, m.group(1) == "%"))
+        pos = end + len(closer)
+    return found
+
+
+def _parse_params(inner: str, page: str, line: int) -> tuple[str, dict]:
+    name, _, rest = inner.strip().partition(" ")
+    params: dict[str, str] = {}
+    rest = rest.strip()
+    if rest.endswith("/"):  # self-closing form {{< x />}}
+        rest = rest[:-1]
+    pos = 0
+    while pos < len(rest):
+        m = PARAM.match(rest, pos)
+        if not m or m.end() == pos:
+            raise ReferenceProblem(page, line, f"cannot read the parameters of {name}: {rest[pos:]!r}")
+        key, value = m.group(1), m.group(2)
+        if key is None:
+            raise ReferenceProblem(page, line, f"{name} takes named parameters only (key=\"value\"), "
+                                   f"got {value!r}")
+        if value[0] in "\"`":
+            value = value[1:-1]
+            if m.group(2)[0] == '"':
+                value = re.sub(r"\\(.)", r"\1", value)
+        if key in params:
+            raise ReferenceProblem(page, line, f"{name}: parameter {key!r} is given twice")
+        params[key] = value
+        pos = m.end()
+        while pos < len(rest) and rest[pos].isspace():
+            pos += 1
+    return name, params
+
+
+def _check_params(kind: str, params: dict, page: str, line: int) -> None:
+    required, optional = KINDS[kind]
+    unknown = sorted(set(params) - set(required) - set(optional))
+    if unknown:
+        raise ReferenceProblem(page, line, f"{kind}: unknown parameter {unknown[0]!r}; "
+                               f"known: {', '.join(required + optional)}")
+    missing = [p for p in required if not params.get(p)]
+    if missing:
+        raise ReferenceProblem(page, line, f"{kind}: missing parameter {missing[0]!r} "
+                               f"(required: {', '.join(required)})")
+
+
+def _example_ids(masked: str) -> set[int]:
+    """Placeholders that sit in code (fences, indented blocks, code spans)."""
+    from markdown_it import MarkdownIt  # imported here: only pages with shortcodes pay for it
+
+    md = MarkdownIt("commonmark", {"html": False})
+    examples: set[int] = set()
+    for token in md.parse(masked):
+        if token.type in ("fence", "code_block"):
+            examples.update(int(i) for i in PLACEHOLDER_RE.findall(token.content))
+        for child in token.children or ():
+            if child.type == "code_inline":
+                examples.update(int(i) for i in PLACEHOLDER_RE.findall(child.content))
+    return examples
+
+
+def scan_text(text: str, page: str) -> list[Reference]:
+    """The references of one page, in order. Raises a Problem for malformed shortcodes."""
+    check_front_matter(text, page)
+    body = front_matter_end(text)
+    shortcodes = _shortcodes(text, page, body)
+    if not any(s.inner.strip().startswith("snip-") for s in shortcodes):
+        return []
+    # Mask: front matter becomes blank lines, each shortcode a placeholder with its newlines kept.
+    parts = ["\n" * text.count("\n", 0, body)]
+    pos = body
+    for i, s in enumerate(shortcodes):
+        parts.append(text[pos:s.start])
+        parts.append(PLACEHOLDER.format(i) + "\n" * text.count("\n", s.start, s.end))
+        pos = s.end
+    parts.append(text[pos:])
+    examples = _example_ids("".join(parts))
+    refs = []
+    for i, s in enumerate(shortcodes):
+        if s.comment or i in examples:
+            continue
+        name = s.inner.strip().split(None, 1)[0] if s.inner.strip() else ""
+        if not name.startswith("snip-"):
+            continue  # another shortcode: its parameters are Hugo's business
+        name, params = _parse_params(s.inner, page, s.line)
+        if name in KINDS and s.percent:
+            raise ReferenceProblem(page, s.line, f"write {{{{< {name} ... >}}}}, not {{{{% {name} ... %}}}}: "
+                                   "with %, Hugo reads the snippet's output as Markdown again")
+        if name in KINDS:
+            _check_params(name, params, page, s.line)
+            refs.append(Reference(page, s.line, name, params))
+        elif name.startswith("snip-"):
+            import difflib
+            close = difflib.get_close_matches(name, KINDS, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(KINDS)}"
+            raise ReferenceProblem(page, s.line, f"unknown shortcode {name!r}{hint}")
+    return refs
+
+
+def pages(content_dir: Path) -> list[Path]:
+    return sorted(p for p in content_dir.rglob("*") if p.suffix in (".md", ".markdown") and p.is_file())
+
+
+def scan_site(root: Path, content_dir,
+              cache: dict | None = None) -> tuple[list[Reference], list[Problem], set[str]]:
+    """All references of all pages, the problems found (one per page at most), the cache keys used.
+
+    ``cache`` maps "page:<path>:<sha256>" to the page's references, so an unchanged page is not
+    parsed again (and markdown-it is not even imported on a warm build).
+    """
+    import hashlib
+
+    cache = {} if cache is None else cache
+    refs: list[Reference] = []
+    problems: list[Problem] = []
+    used: set[str] = set()
+    dirs = [content_dir] if isinstance(content_dir, (str, Path)) else list(content_dir)
+    for path in (p for d in dirs for p in pages(Path(d))):
+        rel = path.relative_to(root).as_posix()
+        if (problem := not_nfc(rel)):
+            problems.append(problem)
+            continue
+        raw = path.read_bytes()
+        key = f"page:{rel}:{hashlib.sha256(raw).hexdigest()}"
+        used.add(key)
+        if key in cache:
+            refs.extend(Reference(rel, r["line"], r["kind"], r["params"]) for r in cache[key])
+            continue
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            problems.append(ReferenceProblem(rel, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})"))
+            continue
+        try:
+            found = scan_text(text, rel)
+        except Problem as problem:
+            problems.append(problem)
+            continue
+        cache[key] = [{"line": r.line, "kind": r.kind, "params": r.params} for r in found]
+        refs.extend(found)
+    return refs, problems, used

@@ -1,0 +1,405 @@
+"""The worker: runs one snippet module's cells in a fresh process and reports each result.
+
+Started by ``run.py`` as ``python -m hugosnip.worker EVENT_FD`` with the job as JSON on stdin.
+It writes one JSON line per event to EVENT_FD: ``start`` and ``done`` per cell, ``failed`` when a
+cell raises (or does not raise when it should), and ``end``. The parent owns the clock: it kills
+the whole process group when a cell passes its timeout. Only this process imports the
+snippet's libraries (numpy, torch, matplotlib).
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import faulthandler
+import hashlib
+import importlib.abc
+import importlib.util
+import io
+import json
+import math
+import numbers
+import os
+import random
+import resource
+import sys
+import time
+import traceback
+import types
+import warnings
+
+REPR_LIMIT = 10_000
+
+
+class Capture(io.TextIOBase):
+    """A text stream that keeps the first ``limit`` bytes and counts the rest."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.parts: list[str] = []
+        self.kept = 0
+        self.dropped = 0
+        self.buffer = _BytesToText(self)
+
+    def writable(self) -> bool:
+        return True
+
+    @property
+    def encoding(self) -> str:
+        return "utf-8"
+
+    def write(self, text: str) -> int:
+        if not isinstance(text, str):
+            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
+        size = len(text.encode("utf-8", "replace"))
+        room = self.limit - self.kept
+        if size <= room:
+            self.parts.append(text)
+            self.kept += size
+        else:
+            head = text.encode("utf-8", "replace")[:max(room, 0)].decode("utf-8", "ignore")
+            self.parts.append(head)
+            self.kept += len(head.encode("utf-8"))
+            self.dropped += size - len(head.encode("utf-8"))
+        return len(text)
+
+    def text(self) -> str:
+        out = "".join(self.parts)
+        if self.dropped:
+            out += (f"\n[... output cut at {self.limit} bytes: {self.dropped} more bytes not shown "
+                    "(hugosnip output_limit)]\n")
+        return out
+
+
+class _BytesToText:
+    """``sys.stdout.buffer`` for a Capture: bytes are decoded, bad UTF-8 shown as U+FFFD."""
+
+    def __init__(self, owner: Capture):
+        self.owner = owner
+
+    def write(self, data: bytes) -> int:
+        self.owner.write(bytes(data).decode("utf-8", "replace"))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+
+class _AfterImport(importlib.abc.MetaPathFinder):
+    """Calls ``hook(module)`` right after ``name`` is first imported (to seed torch lazily)."""
+
+    def __init__(self, name: str, hook):
+        self.name, self.hook = name, hook
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname != self.name:
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(fullname)
+        if spec is None or spec.loader is None:
+            return spec
+        loader, hook = spec.loader, self.hook
+
+        class Loader(importlib.abc.Loader):
+            def create_module(self, spec):
+                return loader.create_module(spec)
+
+            def exec_module(self, module):
+                loader.exec_module(module)
+                hook(module)
+
+        spec.loader = Loader()
+        return spec
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    try:
+        import numpy
+        numpy.random.seed(seed)
+    except ImportError:
+        pass
+    if "torch" in sys.modules:
+        sys.modules["torch"].manual_seed(seed)
+    else:  # importing torch costs seconds: seed it when (if) a cell imports it
+        sys.meta_path.insert(0, _AfterImport("torch", lambda torch: torch.manual_seed(seed)))
+
+
+def number(value):
+    """The value as a JSON number if it is a finite real number, else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        as_float = float(value)
+        return as_float if math.isfinite(as_float) else None
+    for lib in ("numpy", "torch"):
+        mod = sys.modules.get(lib)
+        kind = getattr(mod, "ndarray" if lib == "numpy" else "Tensor", None) if mod else None
+        if kind is not None and isinstance(value, kind) and value.ndim == 0:
+            try:
+                return number(value.item())
+            except (TypeError, ValueError, RuntimeError):
+                return None
+    return None
+
+
+def shown(value) -> str:
+    numpy = sys.modules.get("numpy")
+    if numpy is not None and isinstance(value, numpy.generic):
+        value = value.item()  # 8.98 rather than np.float64(8.98)
+    try:
+        text = repr(value)
+    except Exception as exc:  # a broken __repr__ must not break the run
+        text = f"<repr failed: {type(exc).__name__}: {exc}>"
+    if len(text) > REPR_LIMIT:
+        text = text[:REPR_LIMIT] + f"... [{len(text) - REPR_LIMIT} more characters]"
+    return text
+
+
+def describe(value) -> dict:
+    return {"repr": shown(value), "number": number(value)}
+
+
+def scalar_vars(namespace: dict, before: dict[str, int]) -> dict:
+    """Top-level numbers and short strings the cell bound or re-bound."""
+    found = {}
+    for name, value in namespace.items():
+        if name.startswith("_") or before.get(name) == id(value):
+            continue
+        if number(value) is not None or (isinstance(value, str) and len(value) <= 200):
+            found[name] = describe(value)
+    return dict(sorted(found.items()))
+
+
+def with_decimal_mark(inner, mark: str):
+    """A matplotlib tick formatter that writes what ``inner`` writes with ``mark`` as decimal mark."""
+    from matplotlib.ticker import Formatter
+
+    def swap(text: str) -> str:
+        # in mathtext a bare "," is punctuation, followed by a space: "{,}" is not
+        return text.replace(".", "{,}" if mark == "," and text.startswith("$") else mark)
+
+    class DecimalMark(Formatter):
+        def set_axis(self, axis):
+            super().set_axis(axis)
+            inner.set_axis(axis)
+
+        def set_locs(self, locs):
+            inner.set_locs(locs)
+
+        def __call__(self, x, pos=None):
+            return swap(inner(x, pos))
+
+        def format_ticks(self, values):
+            return [swap(label) for label in inner.format_ticks(values)]
+
+        def get_offset(self):
+            return swap(inner.get_offset())
+
+        def format_data(self, value):
+            return swap(inner.format_data(value))
+
+        def format_data_short(self, value):
+            return swap(inner.format_data_short(value))
+
+    return DecimalMark()
+
+
+def use_decimal_mark(figure, mark: str) -> None:
+    """Give the figure's numeric axes (plain ScalarFormatter ones) the decimal mark ``mark``."""
+    if mark == ".":
+        return
+    from matplotlib.ticker import ScalarFormatter
+    for axes in figure.axes:
+        for axis in (axes.xaxis, axes.yaxis):
+            if type(axis.get_major_formatter()) is ScalarFormatter:
+                axis.set_major_formatter(with_decimal_mark(axis.get_major_formatter(), mark))
+            if type(axis.get_minor_formatter()) is ScalarFormatter:
+                axis.set_minor_formatter(with_decimal_mark(axis.get_minor_formatter(), mark))
+
+
+def save_figures(directory: str, decimal_mark: str = ".") -> list[str]:
+    plt = sys.modules.get("matplotlib.pyplot")
+    if plt is None:
+        return []
+    import matplotlib
+    names = []
+    for num in plt.get_fignums():
+        use_decimal_mark(plt.figure(num), decimal_mark)
+        buf = io.BytesIO()
+        with matplotlib.rc_context({"svg.hashsalt": "hugosnip", "svg.fonttype": "path"}):
+            plt.figure(num).savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
+        data = buf.getvalue()
+        name = hashlib.sha256(data).hexdigest()[:16] + ".svg"
+        with open(os.path.join(directory, name), "wb") as out:
+            out.write(data)
+        names.append(name)
+    plt.close("all")
+    return names
+
+
+class Worker:
+    def __init__(self, job: dict, fd: int):
+        self.job, self.fd = job, fd
+        self.file = job["file"]
+        self.user_dir = os.path.realpath(job["snippet_dir"]) + os.sep
+        self.root = os.path.realpath(job["root"]) + os.sep
+
+    def send(self, **event) -> None:
+        data = (json.dumps(event, ensure_ascii=False) + "\n").encode("utf-8")
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self.fd, view):]
+
+    def user_traceback(self, exc: BaseException) -> tuple[str, int | None]:
+        """The traceback cut to frames in the snippet folder, paths relative to the site."""
+        frames = [f for f in traceback.extract_tb(exc.__traceback__)
+                  if os.path.realpath(f.filename).startswith(self.user_dir)]
+        line = next((f.lineno for f in reversed(frames) if f.filename == self.file), None)
+        text = ""
+        if frames:
+            text = "Traceback (most recent call last):\n" + "".join(traceback.format_list(frames))
+        text += "".join(traceback.format_exception_only(type(exc), exc))
+        return text.replace(self.root, ""), line
+
+    def run(self) -> None:
+        job = self.job
+        namespace_module = types.ModuleType("__main__")
+        namespace_module.__dict__.update(
+            __file__=self.file, __package__=job["dotted"].rpartition(".")[0],
+            __spec__=importlib.util.spec_from_file_location(job["dotted"], self.file),
+            __builtins__=builtins, __cached__=None)
+        if namespace_module.__package__:
+            try:
+                importlib.import_module(namespace_module.__package__)  # as `python -m` does
+            except BaseException as exc:  # noqa: B036
+                text, _ = self.user_traceback(exc)
+                self.send(event="failed", cell=None, kind="import", line=None, traceback=text,
+                          message=f"importing {namespace_module.__package__} failed: {type(exc).__name__}: {exc}")
+                self.send(event="end")
+                return
+        sys.modules["__main__"] = namespace_module
+        sys.argv = [self.file]
+        seed_everything(job["seed"])
+        namespace = namespace_module.__dict__
+        for cell in job["cells"]:
+            if not self.run_cell(cell, namespace):
+                break
+        self.send(event="end", peak_kb=_peak_kb())
+
+    def run_cell(self, cell: dict, namespace: dict) -> bool:
+        name, options = cell["name"], cell["options"]
+        self.send(event="start", cell=name)
+        out, err = Capture(self.job["output_limit"]), Capture(self.job["output_limit"])
+        before = {k: id(v) for k, v in namespace.items()}
+        value, error, failure = None, "", None
+        started = time.perf_counter()
+        sys.stdout, sys.stderr = out, err
+        try:
+            tree = ast.parse(cell["code"] + "\n", filename=self.file)
+            ast.increment_lineno(tree, cell["code_line"] - 1)
+            last = None
+            if tree.body and isinstance(tree.body[-1], ast.Expr):
+                last = ast.Expression(tree.body.pop().value)
+            body = compile(tree, self.file, "exec")
+            tail = compile(last, self.file, "eval") if last else None
+            exec(body, namespace)
+            if tail is not None:
+                result = eval(tail, namespace)
+                # None, and objects with only the default repr ("<... at 0x7f...>"), show nothing.
+                if result is not None and type(result).__repr__ is not object.__repr__:
+                    value = describe(result)
+        except BaseException as exc:  # noqa: B036 - SystemExit and KeyboardInterrupt are the cell's too
+            text, line = self.user_traceback(exc)
+            if _expected(exc, options["raises"]):
+                error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+            else:
+                kind, message = "raised", f"{type(exc).__name__}: {exc}".strip()
+                if isinstance(exc, MemoryError) and self.job.get("memory_limit"):
+                    kind, message = "memory", (f"went past the memory limit of {self.job['memory_limit']} MB "
+                                               "([params.hugosnip] memory_limit)")
+                failure = {"kind": kind, "message": message, "traceback": text,
+                           "line": line or cell["code_line"]}
+        finally:
+            sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
+        duration = time.perf_counter() - started
+        if failure is None and options["raises"] and not error:
+            failure = {"kind": "not-raised", "line": cell["line"], "traceback": "",
+                       "message": f"expected {options['raises'] if options['raises'] != 'true' else 'an exception'}"
+                                  " but the cell ran without raising"}
+        result = {
+            "stdout": out.text(), "stderr": err.text(), "truncated": bool(out.dropped or err.dropped),
+            "value": value, "vars": scalar_vars(namespace, before),
+            "figures": save_figures(self.job["figure_dir"], self.job.get("decimal_mark", ".")), "error": error,
+        }
+        if failure:
+            self.send(event="failed", cell=name, duration=duration, result=result, **failure)
+            return False
+        self.send(event="done", cell=name, duration=duration, result=result)
+        return True
+
+
+def _peak_kb() -> int:
+    """Peak resident memory of this worker, in KiB (Linux reports ru_maxrss in KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def _expected(exc: BaseException, raises: str) -> bool:
+    if not raises:
+        return False
+    if raises == "true":
+        return True
+    names = {c.__name__ for c in type(exc).__mro__} | {f"{c.__module__}.{c.__qualname__}" for c in type(exc).__mro__}
+    return raises in names
+
+
+def limit_memory(megabytes: int) -> None:
+    """Cap the address space, so a runaway cell gets MemoryError instead of harming the machine."""
+    if megabytes > 0:
+        size = megabytes * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (size, size))
+
+
+def die_with_parent() -> None:
+    """Be killed when the process that started us dies, even by ``kill -9`` (Linux).
+
+    Without it a worker whose build was killed would run its cell to the end, or forever:
+    the build owned the clock. A parent that died before this call is noticed all the same:
+    the worker's next event finds the pipe closed.
+    """
+    try:
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(1, 9)  # PR_SET_PDEATHSIG, SIGKILL
+    except (OSError, AttributeError):
+        pass
+
+
+def prepare() -> None:
+    """What every worker sets up before its job (a forked one does it while it waits for the job)."""
+    die_with_parent()
+    sys.stdin = open(os.devnull)
+    faulthandler.enable(file=sys.__stderr__)
+    warnings.filterwarnings("ignore", message=".*non-interactive.*cannot be shown")
+
+
+def serve(job: dict, fd: int) -> None:
+    """Run a job in this process (set up by ``prepare``), then end it."""
+    os.chdir(job["root"])
+    sys.path.insert(0, job["root"])
+    limit_memory(job.get("memory_limit", 0))
+    Worker(job, fd).run()
+    sys.__stdout__.flush()
+    sys.__stderr__.flush()
+    os._exit(0)  # threads a cell left running must not keep the worker alive
+
+
+def main() -> None:
+    job = json.loads(sys.stdin.read())
+    prepare()
+    serve(job, int(sys.argv[1]))
+
+
+if __name__ == "__main__":
+    main()
