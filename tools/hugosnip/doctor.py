@@ -16,6 +16,7 @@ from .errors import EXIT_INPUT, InputError, Problem
 MIN_HUGO = (0, 156, 0)
 # Math a page may hold: display math, or inline \( \) (inline $…$ alone is too often a price).
 MATH = re.compile(r"\$\$.+?\$\$|\\\[.+?\\\]|\\\(.+?\\\)", re.S)
+SCRIPT = re.compile(r"(?i)<(?:script|link)\b[^>]*(?:mathjax|katex)")
 FENCE = re.compile(r"(?ms)^[ \t]*(```|~~~).*?^[ \t]*\1[^\n]*$|`[^`\n]*`")
 
 
@@ -95,7 +96,8 @@ def diagnose(root: Path) -> list[Problem]:
     # Math in pages, but nothing that renders it.
     if config.math != "katex" and not _site_renders_math(root, themes, themes_dir):
         for page in _pages(config):
-            text = FENCE.sub("", page.read_text(encoding="utf-8", errors="replace"))
+            text = FENCE.sub(lambda m: "\n" * m.group(0).count("\n"),   # lines keep their numbers
+                             page.read_text(encoding="utf-8", errors="replace"))
             found = MATH.search(text)
             if found:
                 line = text[:found.start()].count("\n") + 1
@@ -127,8 +129,7 @@ def _site_renders_math(root: Path, themes: list[str], themes_dir: Path) -> bool:
         if any(folder.rglob("render-passthrough*.html")):
             return True
         for path in folder.rglob("*.html"):
-            text = path.read_text(encoding="utf-8", errors="replace").lower()
-            if "mathjax" in text or "katex" in text:
+            if SCRIPT.search(path.read_text(encoding="utf-8", errors="replace")):
                 return True
     return False
 

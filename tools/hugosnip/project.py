@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath
 from . import __version__
 from .cells import Cell, Options, parse_cells
 from .config import Config
-from .errors import PathRefused, Problem, ReferenceProblem
+from .errors import InputError, PathRefused, Problem, ReferenceProblem
 from .objects import find_objects
 from .scan import Reference, not_nfc
 
