@@ -266,3 +266,40 @@ def test_content_dir_is_hugos(adopted, tmp_path):
     assert proc.returncode == 2
     assert proc.stderr.startswith("pages/posts/hugosnip-example.md:17: no cell 'totl' in snippets/example.py; "
                                   "did you mean 'total'?")
+
+
+def test_init_wires_the_head_partial_into_a_themes_hook(tmp_path):
+    root = make("toml", tmp_path)
+    hook = root / "themes" / "mytheme" / "layouts" / "_partials" / "head" / "custom.html"
+    hook.write_text("<meta name=\"x\" content=\"y\">\n")
+    (root / "themes" / "mytheme" / ".git").mkdir()   # someone else's theme: not edited
+    proc = run(root, "init")
+    assert "  layouts/_partials/head/custom.html: renders hugosnip's head partial (the hook of theme 'mytheme')\n" \
+        in proc.stdout
+    assert (root / "layouts" / "_partials" / "head" / "custom.html").read_text() == \
+        '<meta name="x" content="y">\n{{ partial "hugosnip/head.html" . }}\n'
+    assert hook.read_text() == "<meta name=\"x\" content=\"y\">\n"
+
+
+def test_init_says_where_to_add_the_head_partial_when_it_cannot(tmp_path):
+    root = make("toml", tmp_path)
+    (root / "themes" / "mytheme" / ".git").mkdir()
+    proc = run(root, "init")
+    assert "  to do: add this line inside <head> of your theme's layout (a head partial or baseof.html), or to a " \
+        "partial your theme renders there:\n      {{ partial \"hugosnip/head.html\" . }}\n" in proc.stdout
+    doctor = run(root, "doctor", check=False)
+    assert doctor.returncode == 2
+    assert "no layout renders hugosnip's head partial" in doctor.stderr
+
+
+@pytest.mark.parametrize("kind, name", [("yaml", "hugo.yaml"), ("configdir", "config/_default/hugo.toml")])
+def test_init_math_katex_in_other_forms(tmp_path, kind, name):
+    root = make(kind, tmp_path)
+    run(root, "init", "--math", "katex")
+    proc = subprocess.run([HUGO, "config", "--format", "json"], cwd=root, capture_output=True, text=True)
+    import json
+    data = json.loads(proc.stdout)
+    assert data["params"]["hugosnip"]["math"] == "katex"
+    assert data["markup"]["goldmark"]["extensions"]["passthrough"]["enable"] is True
+    assert data["theme"] == ["mytheme", "hugosnip"]
+    assert "nothing to change" in run(root, "init", "--math", "katex").stdout
