@@ -44,6 +44,12 @@ def new_site(base: Path, name: str, fmt: str = "toml") -> Path:
 
 def make(kind: str, base: Path) -> Path:
     """A fresh site of one kind, with its own theme and no hugosnip yet."""
+    if kind == "json":
+        root = new_site(base, kind, "json")
+        import json
+        data = json.loads((root / "hugo.json").read_text())
+        (root / "hugo.json").write_text(json.dumps(dict(data, theme="mytheme"), indent=2))
+        return root
     if kind == "yaml":
         root = new_site(base, kind, "yaml")
         (root / "hugo.yaml").write_text((root / "hugo.yaml").read_text() + "theme: mytheme\n"
@@ -292,10 +298,11 @@ def test_init_says_where_to_add_the_head_partial_when_it_cannot(tmp_path):
     assert "no layout renders hugosnip's head partial" in doctor.stderr
 
 
-@pytest.mark.parametrize("kind, name", [("yaml", "hugo.yaml"), ("configdir", "config/_default/hugo.toml")])
+@pytest.mark.parametrize("kind, name", [("yaml", "hugo.yaml"), ("json", "hugo.json"),
+                                        ("configdir", "config/_default/hugo.toml")])
 def test_init_math_katex_in_other_forms(tmp_path, kind, name):
     root = make(kind, tmp_path)
-    run(root, "init", "--math", "katex")
+    first = run(root, "init", "--math", "katex")
     proc = subprocess.run([HUGO, "config", "--format", "json"], cwd=root, capture_output=True, text=True)
     import json
     data = json.loads(proc.stdout)
@@ -303,3 +310,4 @@ def test_init_math_katex_in_other_forms(tmp_path, kind, name):
     assert data["markup"]["goldmark"]["extensions"]["passthrough"]["enable"] is True
     assert data["theme"] == ["mytheme", "hugosnip"]
     assert "nothing to change" in run(root, "init", "--math", "katex").stdout
+    assert f"  {name}: theme = [\"mytheme\", \"hugosnip\"]\n" in first.stdout
