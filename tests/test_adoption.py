@@ -311,3 +311,21 @@ def test_init_math_katex_in_other_forms(tmp_path, kind, name):
     assert data["theme"] == ["mytheme", "hugosnip"]
     assert "nothing to change" in run(root, "init", "--math", "katex").stdout
     assert f"  {name}: theme = [\"mytheme\", \"hugosnip\"]\n" in first.stdout
+
+
+def site_css(public: Path) -> str:
+    return "".join(p.read_text() for p in (public / "css").glob("hugosnip.min.*.css"))
+
+
+def test_a_light_only_site_stays_light_and_dark_follows_the_site(adopted, tmp_path):
+    root = copy_of(adopted, "toml", tmp_path)
+    css = site_css(root / "public")
+    # Dark only when the page says so; every box with a background sets its text colour too.
+    assert "prefers-color-scheme" not in css
+    assert ':root.dark,:root[data-theme=dark],:root[data-color-scheme=dark]{' in css
+    assert ".hugosnip-output{border-top:1px solid var(--hugosnip-border);background:var(--hugosnip-out-bg);" \
+        "color:var(--hugosnip-out-fg)}" in css
+    (root / "hugo.toml").write_text((root / "hugo.toml").read_text() + "[params.hugosnip]\n  dark = 'system'\n")
+    proc = plain_hugo(root, tmp_path / "out")
+    assert proc.returncode == 0, proc.stderr
+    assert "@media(prefers-color-scheme:dark){:root:not(.light)" in site_css(tmp_path / "out")
