@@ -371,7 +371,8 @@ def init(root: Path, *, math: str | None = None, example: bool = False, force: b
             print(p.render(), file=sys.stderr)
         return problems[0].code
     package = ".".join(Path(config.snippets).parts)
-    write_new(config.snippet_dir / "__init__.py", SEED_INIT.format(package=package), changes, force)
+    if not (config.snippet_dir / "__init__.py").exists():   # an existing one is the site's own
+        write_new(config.snippet_dir / "__init__.py", SEED_INIT.format(package=package), changes, force)
 
     # 6. The head partial.
     wire_head(root, themes, themes_dir, changes)
