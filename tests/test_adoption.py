@@ -329,3 +329,15 @@ def test_a_light_only_site_stays_light_and_dark_follows_the_site(adopted, tmp_pa
     proc = plain_hugo(root, tmp_path / "out")
     assert proc.returncode == 0, proc.stderr
     assert "@media(prefers-color-scheme:dark){:root:not(.light)" in site_css(tmp_path / "out")
+
+
+def test_each_languages_content_dir_is_scanned(adopted, tmp_path):
+    root = copy_of(adopted, "multilingual", tmp_path)
+    (root / "content" / "posts" / "hugosnip-example.fr.md").unlink()
+    (root / "hugo.toml").write_text((root / "hugo.toml").read_text().replace(
+        "  locale = 'fr'\n", "  locale = 'fr'\n  contentDir = 'content_fr'\n"))
+    (root / "content_fr").mkdir()
+    (root / "content_fr" / "p.md").write_text('---\ntitle: P\n---\n\n{{< snip-value file="example.py" cell="totl" >}}\n')
+    proc = run(root, "check", check=False)
+    assert (proc.returncode, proc.stderr) == (2, "content_fr/p.md:5: no cell 'totl' in snippets/example.py; "
+                                                 "did you mean 'total'?\n")
