@@ -341,3 +341,16 @@ def test_each_languages_content_dir_is_scanned(adopted, tmp_path):
     proc = run(root, "check", check=False)
     assert (proc.returncode, proc.stderr) == (2, "content_fr/p.md:5: no cell 'totl' in snippets/example.py; "
                                                  "did you mean 'total'?\n")
+
+
+def test_hugo_failing_for_want_of_the_theme_component_says_what_to_change(adopted, tmp_path):
+    root = copy_of(adopted, "toml", tmp_path)
+    (root / "hugo.toml").write_text((root / "hugo.toml").read_text().replace(
+        'theme = ["mytheme", "hugosnip"]', 'theme = ["mytheme"]'))
+    proc = run(root, "build", check=False)
+    assert proc.returncode == 6
+    assert 'template for shortcode "snip-source" not found' in proc.stderr
+    assert proc.stderr.endswith('hugo: Hugo failed with status 1 (its errors are above)\n'
+                                'hugo.toml: "hugosnip" is not in the site\'s `theme` list, so Hugo does not know '
+                                'the snip-* shortcodes\n'
+                                '    set theme = ["mytheme", "hugosnip"] (or run `hugosnip init`)\n')

@@ -75,7 +75,10 @@ def build(config: Config, *, explain: bool = False, jobs: int | None = None, run
     except FileNotFoundError as exc:
         return report([HugoFailed("hugo", None, str(exc))])
     if code:
-        return report([HugoFailed("hugo", None, f"Hugo failed with status {code} (its errors are above)")])
+        problems: list[Problem] = [HugoFailed("hugo", None, f"Hugo failed with status {code} (its errors are above)")]
+        from .doctor import diagnose   # a setup problem (no theme component, …) says what to change
+        problems += diagnose(config.root)
+        return report(problems)
     return EXIT_OK
 
 
