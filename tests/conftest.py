@@ -70,3 +70,22 @@ def write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
+
+
+@pytest.fixture(scope="session")
+def _built_template(tmp_path_factory) -> Path:
+    """The fixture site after one `hugosnip build --no-hugo`, made once per session."""
+    root = tmp_path_factory.mktemp("built") / "site"
+    shutil.copytree(FIXTURE, root)
+    (root / "themes").symlink_to(REPO / "themes")
+    status = main(["-C", str(root), "build", "--no-hugo"])
+    assert status == 0
+    return root
+
+
+@pytest.fixture
+def built_site(_built_template, tmp_path) -> Path:
+    """A fresh copy of the fixture site, already built (results stored, Hugo not run)."""
+    root = tmp_path / "site"
+    shutil.copytree(_built_template, root, symlinks=True)
+    return root
