@@ -89,3 +89,20 @@ def built_site(_built_template, tmp_path) -> Path:
     root = tmp_path / "site"
     shutil.copytree(_built_template, root, symlinks=True)
     return root
+
+
+@pytest.fixture(scope="session")
+def _hugo_built_template(tmp_path_factory) -> Path:
+    """The fixture site after one full `hugosnip build` (Hugo run into public/), once per session."""
+    root = tmp_path_factory.mktemp("hugo-built") / "site"
+    shutil.copytree(FIXTURE, root)
+    (root / "themes").symlink_to(REPO / "themes")
+    status = main(["-C", str(root), "build"])
+    assert status == 0
+    return root
+
+
+def bring_to_built_state(site: Path, template: Path) -> None:
+    """Lay a built template's files over a fresh copy of the same fixture site."""
+    shutil.copytree(template, site, dirs_exist_ok=True, symlinks=True,
+                    ignore=lambda folder, names: ["themes"] if Path(folder) == template else [])
