@@ -354,3 +354,20 @@ def test_hugo_failing_for_want_of_the_theme_component_says_what_to_change(adopte
                                 'hugo.toml: "hugosnip" is not in the site\'s `theme` list, so Hugo does not know '
                                 'the snip-* shortcodes\n'
                                 '    set theme = ["mytheme", "hugosnip"] (or run `hugosnip init`)\n')
+
+
+def test_a_mount_into_assets_hides_the_figures_and_build_says_what_to_change(adopted, tmp_path):
+    root = copy_of(adopted, "toml", tmp_path)
+    (root / "vendor").mkdir()
+    (root / "vendor" / "x.css").write_text("p {}\n")
+    (root / "hugo.toml").write_text((root / "hugo.toml").read_text()
+                                    + "[[module.mounts]]\n  source = 'vendor'\n  target = 'assets/vendor'\n")
+    proc = run(root, "build", check=False)
+    assert proc.returncode == 6
+    assert re.search(r'content/posts/hugosnip-example\.md:19:1: hugosnip: snip-figure: figure 1 of cell "plot" is missing \(expected '
+                     r'assets/hugosnip/[0-9a-f]{16}\.svg\): run `hugosnip build` \(if the file is there, a module '
+                     r'mount of the site hides assets/: `hugosnip doctor` says what to change\)', proc.stderr)
+    assert proc.stderr.endswith(
+        "hugo.toml: the site's module mounts replace Hugo's default ones and none mounts assets/, where hugosnip "
+        "writes its figures: Hugo will not see them\n"
+        '    add [[module.mounts]] source = "assets" target = "assets"\n')
