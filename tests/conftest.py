@@ -22,8 +22,6 @@ def site(tmp_path: Path) -> Path:
     root = tmp_path / "site"
     shutil.copytree(FIXTURE, root)
     (root / "themes").symlink_to(REPO / "themes")
-    if (REPO / "node_modules").is_dir():
-        (root / "node_modules").symlink_to(REPO / "node_modules")
     return root
 
 
