@@ -371,3 +371,13 @@ def test_a_mount_into_assets_hides_the_figures_and_build_says_what_to_change(ado
         "hugo.toml: the site's module mounts replace Hugo's default ones and none mounts assets/, where hugosnip "
         "writes its figures: Hugo will not see them\n"
         '    add [[module.mounts]] source = "assets" target = "assets"\n')
+
+
+def test_init_when_theme_already_names_hugosnip(tmp_path):
+    root = make("toml", tmp_path)
+    (root / "hugo.toml").write_text((root / "hugo.toml").read_text().replace(
+        "theme = 'mytheme'", "theme = ['mytheme', 'hugosnip']"))
+    proc = run(root, "init")
+    assert proc.stdout.startswith(f"hugosnip init in {root}:\n  themes/hugosnip/: the plugin's Hugo side (hugosnip 0.1.0)\n"
+                                  "  .gitignore: ")
+    assert run(root, "doctor").stdout == "hugosnip doctor: all is well\n"

@@ -323,7 +323,16 @@ def init(root: Path, *, math: str | None = None, example: bool = False, force: b
         main_config(root)   # raises with the fix
     changes = Changes(root, out)
     print(f"hugosnip init in {root}:", file=out)
-    resolved = hugoconfig.resolved(root)
+    try:
+        resolved = hugoconfig.resolved(root)
+    except ConfigError:
+        # Hugo cannot load a site whose `theme` already names hugosnip before its copy exists.
+        copy = root / "themes" / plugin_theme.NAME
+        if copy.exists():
+            raise
+        plugin_theme.install(copy)
+        changes.did(f"{changes.rel(copy)}/: the plugin's Hugo side (hugosnip {plugin_theme.__version__})")
+        resolved = hugoconfig.resolved(root)
     themes_dir = root / (resolved.get("themesdir") or "themes")
 
     # 1. The plugin's Hugo side.
