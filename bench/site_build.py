@@ -75,8 +75,6 @@ def calibrate(work_ms: float) -> int:
 def make_site(root: Path, posts: int, per_post: int, loops: int) -> None:
     shutil.copy(REPO / "tests/fixtures/site/config.toml", root / "config.toml")
     (root / "themes").symlink_to(REPO / "themes")
-    if (REPO / "node_modules").is_dir():
-        (root / "node_modules").symlink_to(REPO / "node_modules")
     gen = root / "snippets" / "gen"
     gen.mkdir(parents=True)
     (root / "snippets/__init__.py").write_text("")

@@ -16,14 +16,12 @@ PART1 = REPO / "content" / "posts" / "what-is-rnn.md"
 
 
 def oldposts_site(root: Path) -> Path:
-    """A site made of the fixture posts, with the project's config.toml, themes and KaTeX."""
+    """A site made of the fixture posts, with the project's config.toml and themes."""
     root.mkdir(parents=True)
     shutil.copy(REPO / "config.toml", root / "config.toml")
     shutil.copytree(OLDPOSTS / "content", root / "content")
     shutil.copytree(OLDPOSTS / "static", root / "static")
     (root / "themes").symlink_to(REPO / "themes")
-    if (REPO / "node_modules").is_dir():
-        (root / "node_modules").symlink_to(REPO / "node_modules")
     return root
 
 

@@ -22,8 +22,6 @@ def site(tmp_path: Path) -> Path:
     root = tmp_path / "site"
     shutil.copytree(FIXTURE, root)
     (root / "themes").symlink_to(REPO / "themes")
-    if (REPO / "node_modules").is_dir():
-        (root / "node_modules").symlink_to(REPO / "node_modules")
     return root
 
 
@@ -84,3 +82,39 @@ def write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
+
+
+@pytest.fixture(scope="session")
+def _built_template(tmp_path_factory) -> Path:
+    """The fixture site after one `hugosnip build --no-hugo`, made once per session."""
+    root = tmp_path_factory.mktemp("built") / "site"
+    shutil.copytree(FIXTURE, root)
+    (root / "themes").symlink_to(REPO / "themes")
+    status = main(["-C", str(root), "build", "--no-hugo"])
+    assert status == 0
+    return root
+
+
+@pytest.fixture
+def built_site(_built_template, tmp_path) -> Path:
+    """A fresh copy of the fixture site, already built (results stored, Hugo not run)."""
+    root = tmp_path / "site"
+    shutil.copytree(_built_template, root, symlinks=True)
+    return root
+
+
+@pytest.fixture(scope="session")
+def _hugo_built_template(tmp_path_factory) -> Path:
+    """The fixture site after one full `hugosnip build` (Hugo run into public/), once per session."""
+    root = tmp_path_factory.mktemp("hugo-built") / "site"
+    shutil.copytree(FIXTURE, root)
+    (root / "themes").symlink_to(REPO / "themes")
+    status = main(["-C", str(root), "build"])
+    assert status == 0
+    return root
+
+
+def bring_to_built_state(site: Path, template: Path) -> None:
+    """Lay a built template's files over a fresh copy of the same fixture site."""
+    shutil.copytree(template, site, dirs_exist_ok=True, symlinks=True,
+                    ignore=lambda folder, names: ["themes"] if Path(folder) == template else [])

@@ -26,8 +26,12 @@ def report(problems: list[Problem], out=None) -> int:
 
 def collect(config: Config) -> tuple[Project, list[Reference], list[Problem]]:
     """Scan the pages and resolve their references (stages scan + resolve)."""
+    from .project import folder_problems, sibling_import_problems
+    if (problems := folder_problems(config)):
+        return Project(config), [], problems
     project = Project(config)
-    refs, problems, project.pages_seen = scan_site(config.root, config.content_dir, project.cache)
+    refs, problems, project.pages_seen = scan_site(config.root, config.content_paths, project.cache)
+    problems += sibling_import_problems(project)
     problems += project.resolve_all(refs)
     return project, refs, problems
 
@@ -93,7 +97,10 @@ def build(config: Config, *, explain: bool = False, jobs: int | None = None, run
     except FileNotFoundError as exc:
         return report([HugoFailed("hugo", None, str(exc))])
     if code:
-        return report([HugoFailed("hugo", None, f"Hugo failed with status {code} (its errors are above)")])
+        problems: list[Problem] = [HugoFailed("hugo", None, f"Hugo failed with status {code} (its errors are above)")]
+        from .doctor import diagnose   # a setup problem (no theme component, …) says what to change
+        problems += diagnose(config.root)
+        return report(problems)
     return EXIT_OK
 
 

@@ -21,6 +21,8 @@ from .run import run_many
 def check(config: Config, *, rerun: bool = False, jobs: int | None = None, out=None) -> int:
     out = out or sys.stdout
     project, refs, problems = collect(config)
+    from .theme import site_copy_problems
+    problems += site_copy_problems(config.root)
     if problems:
         return report(problems)
     plan = make_plan(project)

@@ -18,7 +18,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hugosnip", description=DESCRIPTION)
     parser.add_argument("--version", action="version", version=f"hugosnip {__version__}")
     parser.add_argument("-C", "--root", type=Path, default=Path.cwd(),
-                        help="the site (a folder with config.toml, or below one); default: here")
+                        help="the site (a folder with hugo.toml, hugo.yaml, config/_default/…, or below one); "
+                             "default: here")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     build = sub.add_parser("build", help="run stale snippets, store their results, build the site with Hugo")
@@ -42,6 +43,15 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--figures", type=Path, metavar="DIR", help="save the cells' figures in DIR")
 
     sub.add_parser("clean", help="remove orphaned results and figures")
+
+    init = sub.add_parser("init", help="add hugosnip to this Hugo site (theme component, snippet folder, …)")
+    init.add_argument("--math", choices=["katex", "none"], help="katex: render math at build time with KaTeX "
+                      "(sets [params.hugosnip] math and Goldmark's passthrough); default: leave math alone")
+    init.add_argument("--example", action="store_true", help="also write one snippet and one post using every shortcode")
+    init.add_argument("--upgrade", action="store_true", help="refresh themes/hugosnip from this version of the plugin")
+    init.add_argument("--force", action="store_true", help="replace files of yours that init would write")
+
+    sub.add_parser("doctor", help="check the site's setup for hugosnip and say what to change")
 
     serve = sub.add_parser("serve", help="hugo server with live reload; re-run snippets as they are saved")
     serve.add_argument("--port", type=int, default=1313, help="port of the local server (default 1313)")
@@ -90,6 +100,12 @@ def main(argv: list[str] | None = None) -> int:
     early = root = None
     try:
         root = find_root(args.root)
+        if args.command == "init":
+            from .init import init
+            return init(root, math=args.math, example=args.example, force=args.force, upgrade=args.upgrade)
+        if args.command == "doctor":
+            from .doctor import doctor
+            return doctor(root)
         if args.command == "build" and not args.no_hugo:
             from . import hugo  # start Hugo first: a warm build is mostly Hugo's time
             early = hugo.start(root, list(args.hugo_args))

@@ -1,13 +1,12 @@
-"""The plugin's settings: the ``[params.hugosnip]`` table of the site's config.toml."""
+"""The plugin's settings: the ``[params.hugosnip]`` table of the site's configuration, as Hugo
+resolves it (any file name or format, config/_default/, environments, theme components)."""
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
 
 from .errors import ConfigError
-from .root import CONFIG_FILE
 
 
 
@@ -24,6 +23,11 @@ class Config:
     threads: int = 1                # BLAS/OpenMP/torch threads per worker (part of the cache key)
     decimal_mark: str = "."         # in figures' tick labels: "," for Vietnamese (part of the key)
     figure_limit: int = 1_000_000   # bytes: a bigger figure gets a warning naming its cell; 0 = none
+    math: str = "none"              # "katex": the theme component renders math at build time
+    dark: str = "class"             # the CSS's dark scheme: "class" (the page says) or "system"
+    # Read from Hugo's own settings, not from [params.hugosnip]:
+    content_dirs: tuple = ("content",)   # contentDir, languages' contentDir, mounts onto content
+    language: str = "en"                 # defaultContentLanguage
 
     @property
     def snippet_dir(self) -> Path:
@@ -39,32 +43,46 @@ class Config:
 
     @property
     def content_dir(self) -> Path:
-        return self.root / "content"
+        return self.root / self.content_dirs[0]
+
+    @property
+    def content_paths(self) -> list[Path]:
+        return [self.root / d for d in self.content_dirs]
 
 
 _TYPES = {"snippets": str, "timeout": (int, float), "output_limit": int, "rtol": (int, float),
-          "seed": int, "jobs": int, "memory_limit": int, "threads": int, "decimal_mark": str, "figure_limit": int}
+          "seed": int, "jobs": int, "memory_limit": int, "threads": int, "decimal_mark": str,
+          "math": str, "dark": str, "figure_limit": int}
+_CHOICES = {"decimal_mark": (".", ","), "math": ("katex", "none"), "dark": ("class", "system")}
+_FROM_HUGO = {"root", "content_dirs", "language"}
 
 
 def load(root: Path) -> Config:
-    path = root / CONFIG_FILE
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(CONFIG_FILE, None, f"cannot read: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(CONFIG_FILE, None, f"not valid TOML: {exc}") from None
-    table = data.get("params", {}).get("hugosnip", {})
-    known = {f.name for f in fields(Config)} - {"root"}
+    from . import hugoconfig
+    data = hugoconfig.resolved(root)
+    where = hugoconfig.main_file(root)
+    table = (data.get("params") or {}).get("hugosnip") or {}
+    if not isinstance(table, dict):
+        raise ConfigError(where, None, f"[params.hugosnip] must be a table of settings, not {table!r}")
+    names = {f.name for f in fields(Config)} - _FROM_HUGO
+    known = {n.lower(): n for n in names}          # Hugo gives keys in lower case
     values = {}
     for key, value in table.items():
-        if key not in known:
-            raise ConfigError(CONFIG_FILE, None,
-                              f"unknown setting [params.hugosnip].{key}; known: {', '.join(sorted(known))}")
-        if isinstance(value, bool) or not isinstance(value, _TYPES[key]):
-            raise ConfigError(CONFIG_FILE, None, f"[params.hugosnip].{key} has the wrong type: {value!r}")
-        values[key] = value
-    return validate(Config(root=root, **values))
+        name = known.get(key.lower())
+        if name is None:
+            raise ConfigError(where, None,
+                              f"unknown setting [params.hugosnip].{key}; known: {', '.join(sorted(names))}")
+        if isinstance(value, float) and _TYPES[name] is int and value.is_integer():
+            value = int(value)   # JSON's numbers (a YAML or JSON config) may come as 600.0
+        if isinstance(value, bool) or not isinstance(value, _TYPES[name]):
+            raise ConfigError(where, None, f"[params.hugosnip].{name} has the wrong type: {value!r}")
+        values[name] = value
+    for name, choices in _CHOICES.items():
+        if name in values and values[name] not in choices:
+            raise ConfigError(where, None, f"[params.hugosnip].{name} must be "
+                              + " or ".join(f'"{c}"' for c in choices) + f", not {values[name]!r}")
+    return validate(Config(root=root, content_dirs=hugoconfig.content_dirs(root, data) or ("content",),
+                  language=str(data.get("defaultcontentlanguage") or "en"), **values))
 
 
 # The range of each numeric setting: (lowest, highest, what to write). Checked by ``validate``.
@@ -82,13 +100,14 @@ MEMORY_FLOOR = 256   # MB: less than Python with numpy needs to start
 
 
 def _line_of(root: Path, key: str) -> int | None:
-    """The line of config.toml that sets ``key`` (the first one, as the message's location)."""
+    """The line of the site's main config file that sets ``key`` (the first one), if any."""
     import re
+    from . import hugoconfig
     try:
-        lines = (root / CONFIG_FILE).read_text(encoding="utf-8").splitlines()
+        lines = (root / hugoconfig.main_file(root)).read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError):
         return None
-    pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
+    pattern = re.compile(rf"^\s*{re.escape(key)}\s*[=:]", re.I)
     return next((n for n, line in enumerate(lines, 1) if pattern.match(line)), None)
 
 
@@ -100,7 +119,8 @@ def validate(config: Config) -> Config:
     import math
 
     def bad(key: str, message: str) -> ConfigError:
-        return ConfigError(CONFIG_FILE, _line_of(config.root, key), f"[params.hugosnip].{key} {message}")
+        from . import hugoconfig
+        return ConfigError(hugoconfig.main_file(config.root), _line_of(config.root, key), f"[params.hugosnip].{key} {message}")
 
     for key, (low, high, what) in RANGES.items():
         value = getattr(config, key)

@@ -19,7 +19,7 @@ EXIT_HUGO = 6         # Hugo failed
 EXIT_BUSY = 7         # another build holds the lock
 EXIT_ENV = 8          # the machine, not the site: disk full, read-only folder, a bad output path
 
-# What each status means, as README's table of exit statuses says (tests/test_readme_tables.py
+# What each status means, as README's table of exit statuses says (tests/plugin/test_readme_tables.py
 # checks that table against this one, and each status against the fault suite).
 MEANINGS = {
     EXIT_OK: "all good",

@@ -12,8 +12,10 @@ def _lines(text: str) -> list[str]:
 
 
 def notebook(module_rel: str, dotted: str, cells: list, results: dict[str, dict]) -> dict:
-    intro = (f"Sinh ra từ `{module_rel}` bởi hugosnip. Mở notebook từ thư mục gốc của blog "
-             f"(để `import snippets...` chạy được), hoặc chạy cả tệp: `python -m {dotted}`.")
+    # The site shows this cell in the page's language (i18n id hugosnip_notebook_intro).
+    package = dotted.partition(".")[0]
+    intro = (f"Made from `{module_rel}` by hugosnip. Open the notebook from the site's root folder "
+             f"(so that `import {package}…` works), or run the whole file: `python -m {dotted}`.")
     out = [{"cell_type": "markdown", "id": "hugosnip-intro", "metadata": {}, "source": _lines(intro)}]
     for count, cell in enumerate(cells, start=1):
         result = results.get(cell.name, {})

@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath
 from . import __version__
 from .cells import Cell, Options, parse_cells
 from .config import Config
-from .errors import PathRefused, Problem, ReferenceProblem
+from .errors import InputError, PathRefused, Problem, ReferenceProblem
 from .objects import find_objects
 from .scan import Reference, not_nfc
 
@@ -226,3 +226,63 @@ class Project:
 def _closest(name: str, choices) -> str:
     close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.5)
     return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def folder_problems(config: Config) -> list[Problem]:
+    """The snippet folder must be importable as a package under its own name (the worker runs
+    ``python -m <folder>.<module>`` from the site root): each part of its path a Python name, and
+    its top-level name not one of the standard library's, which Python would import instead."""
+    import sys
+    parts = PurePosixPath(config.snippets).parts
+    where = config.snippets.rstrip("/") + "/"
+    fix = ("rename the folder (e.g. 'snippets' or 'py_snippets') and set [params.hugosnip] snippets "
+           "to its new name")
+    bad = [p for p in parts if not p.isidentifier()]
+    if bad or not parts:
+        return [InputError(where, None, f"the snippet folder {config.snippets!r} cannot be imported as a "
+                           f"Python package ({bad[0]!r} is not a Python name)" if bad else
+                           "the snippet folder must be a folder below the site root", [fix])]
+    if parts[0] in sys.stdlib_module_names:
+        return [InputError(where, None, f"the snippet folder {parts[0]!r} has the name of Python's "
+                           f"standard-library module {parts[0]!r}, which shadows it: imports of "
+                           f"{parts[0]}.… break", [fix])]
+    return []
+
+
+def sibling_import_problems(project: Project) -> list[Problem]:
+    """``import helpers`` in a snippet, where helpers.py sits next to it: that name is not on the
+    worker's path (the snippet folder is a package), so say how to write it."""
+    problems = []
+    for module in project.modules.values():
+        folder = module.path.parent
+        try:
+            tops = {n.split(".")[0] for n in module.imports}   # from the analysis cache
+        except (Problem, SyntaxError):
+            continue   # reported where the cells are parsed
+        if not any((folder / f"{t}.py").is_file() or (folder / t / "__init__.py").is_file()
+                   for t in tops if t and t != project.package.split(".")[0]):
+            continue
+        tree = ast.parse(module.source)
+        package = module.dotted if module.path.name == "__init__.py" else module.dotted.rpartition(".")[0]
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names = [(a.name, a.name) for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+                names = [(node.module, node.module)]
+            else:
+                continue
+            for name, _ in names:
+                if not name:
+                    continue
+                top = name.split(".")[0]
+                if top == project.package.split(".")[0]:
+                    continue
+                if (folder / f"{top}.py").is_file() or (folder / top / "__init__.py").is_file():
+                    rest = name[len(top):]
+                    problems.append(InputError(
+                        module.rel, node.lineno,
+                        f"'{top}' is a module next to this snippet, but the snippet folder is a package, "
+                        f"so it is not importable as '{top}'",
+                        [f"write 'from . import {top}' / 'from .{name} import …', or "
+                         f"'import {package}.{top}{rest}'"]))
+    return problems

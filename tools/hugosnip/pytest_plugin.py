@@ -152,7 +152,7 @@ def _embedding_pages(project) -> dict[str, list[str]]:
     cached = getattr(project, "_pages_by_module", None)
     if cached is None:
         from .scan import scan_site
-        refs, _, _ = scan_site(project.config.root, project.config.content_dir, dict(project.cache))
+        refs, _, _ = scan_site(project.config.root, project.config.content_paths, dict(project.cache))
         cached = {}
         for ref in refs:
             cached.setdefault(ref.file, [])

@@ -294,7 +294,7 @@ def pages(content_dir: Path) -> list[Path]:
     return sorted(p for p in content_dir.rglob("*") if p.suffix in (".md", ".markdown") and p.is_file())
 
 
-def scan_site(root: Path, content_dir: Path,
+def scan_site(root: Path, content_dir,
               cache: dict | None = None) -> tuple[list[Reference], list[Problem], set[str]]:
     """All references of all pages, the problems found (one per page at most), the cache keys used.
 
@@ -307,7 +307,8 @@ def scan_site(root: Path, content_dir: Path,
     refs: list[Reference] = []
     problems: list[Problem] = []
     used: set[str] = set()
-    for path in pages(content_dir):
+    dirs = [content_dir] if isinstance(content_dir, (str, Path)) else list(content_dir)
+    for path in (p for d in dirs for p in pages(Path(d))):
         rel = path.relative_to(root).as_posix()
         if (problem := not_nfc(rel)):
             problems.append(problem)

@@ -36,7 +36,7 @@ def watched(config: Config) -> dict[str, tuple[int, int]]:
     """mtime and size of every file a save in which matters."""
     found = {}
     skip: set[str] = set()
-    for top in (config.content_dir, config.snippet_dir):
+    for top in (*config.content_paths, config.snippet_dir):
         for folder, dirs, files in os.walk(top):
             dirs[:] = [d for d in dirs if d != "__pycache__" and not d.startswith(".")]
             for name in files:

@@ -9,10 +9,8 @@ from conftest import snapshot, write
 
 
 @pytest.fixture
-def built(site, cli):
-    result = cli(site, "build", "--no-hugo")
-    assert result.status == 0, result
-    return site
+def built(built_site):
+    return built_site
 
 
 def test_second_build_runs_nothing_and_explains_why(built, cli):

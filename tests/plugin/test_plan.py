@@ -17,11 +17,9 @@ def stale(root):
 
 
 @pytest.fixture
-def built(site, cli):
-    result = cli(site, "build", "--no-hugo")
-    assert result.status == 0, result
-    assert stale(site) == {}
-    return site
+def built(built_site):
+    assert stale(built_site) == {}
+    return built_site
 
 
 def test_everything_is_stale_before_the_first_build(site):

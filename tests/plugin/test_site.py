@@ -7,13 +7,12 @@ import pytest
 
 from hugosnip import hugo
 
-from conftest import write
+from conftest import bring_to_built_state, write
 
 
 @pytest.fixture
-def public(site, cli):
-    result = cli(site, "build")
-    assert result.status == 0, result
+def public(site, _hugo_built_template):
+    bring_to_built_state(site, _hugo_built_template)   # as after `hugosnip build`, built once
     return site / "public"
 
 

