@@ -23,6 +23,7 @@ class Config:
     memory_limit: int = 8192        # megabytes of address space per worker; 0 = no limit
     threads: int = 1                # BLAS/OpenMP/torch threads per worker (part of the cache key)
     decimal_mark: str = "."         # in figures' tick labels: "," for Vietnamese (part of the key)
+    scheduler: str = "local"        # "local", or a Dask scheduler's address (tcp://host:8786): cluster.py
 
     @property
     def snippet_dir(self) -> Path:
@@ -42,7 +43,8 @@ class Config:
 
 
 _TYPES = {"snippets": str, "timeout": (int, float), "output_limit": int, "rtol": (int, float),
-          "seed": int, "jobs": int, "memory_limit": int, "threads": int, "decimal_mark": str}
+          "seed": int, "jobs": int, "memory_limit": int, "threads": int, "decimal_mark": str,
+          "scheduler": str}
 
 
 def load(root: Path) -> Config:

@@ -17,6 +17,9 @@ EXIT_TIMEOUT = 4      # a cell ran past its timeout and was killed
 EXIT_DIED = 5         # the worker process died (crash, os._exit, signal)
 EXIT_HUGO = 6         # Hugo failed
 EXIT_BUSY = 7         # another build holds the lock
+EXIT_SCHEDULER = 8    # the Dask scheduler cannot be reached, or has no workers (cluster.py)
+EXIT_ENVIRONMENT = 9  # a cluster worker's versions differ from the cache key's: task refused
+EXIT_RESOURCES = 10   # no cluster worker has a resource a module asks for (resources=GPU)
 
 
 @dataclass
@@ -86,6 +89,18 @@ class Busy(Problem):
 
 class Stale(Problem):
     code = EXIT_STALE
+
+
+class SchedulerUnreachable(Problem):
+    code = EXIT_SCHEDULER
+
+
+class EnvironmentMismatch(Problem):
+    code = EXIT_ENVIRONMENT
+
+
+class ResourceMissing(Problem):
+    code = EXIT_RESOURCES
 
 
 def exit_status(problems: list[Problem]) -> int:

@@ -33,6 +33,7 @@ class Row:
     status: str          # ok, raised, timeout, died, input
     message: str = ""    # first line of the problem
     detail: str = ""     # the rest (traceback)
+    worker: str = ""     # the Dask worker it ran on (cluster builds only)
 
 
 STATUS = {3: "raised", 4: "timeout", 5: "died", 2: "input"}
@@ -54,7 +55,8 @@ def rows_of(plan, snippets, outcomes) -> list[Row]:
                             round(outcome.duration, 3), round(outcome.peak_kb / 1024, 1),
                             "ok" if outcome.ok else STATUS.get(problem.code, "error"),
                             problem.render().splitlines()[0] if problem else "",
-                            "\n".join(problem.render().splitlines()[1:]) if problem else ""))
+                            "\n".join(problem.render().splitlines()[1:]) if problem else "",
+                            getattr(outcome, "worker", "")))
     return rows
 
 
@@ -107,6 +109,8 @@ def update_runs(config: Config, plan, snippets, outcomes, env_versions: dict) ->
             new[entry.module.rel] = {"made": made, "duration": round(outcome.duration, 2),
                                      "peak_mb": round(outcome.peak_kb / 1024), "versions": env_versions,
                                      "machine": machine()}
+            if getattr(outcome, "host", ""):  # ran on a Dask worker (cluster.py): where, and on what
+                new[entry.module.rel]["ran_on"] = {"host": outcome.host, "device": outcome.device}
     new = dict(sorted(new.items()))
     if new == runs and path.exists():
         return False

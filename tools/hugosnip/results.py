@@ -17,6 +17,13 @@ from .scan import Reference
 def cell_options(cell) -> dict:
     options = asdict(cell.options)
     options["data"] = list(options["data"])
+    # the cluster's options appear only when set: results of sites that never use them keep their bytes
+    if not options.get("resources", True):
+        del options["resources"]
+    if not options.get("retries", 1):
+        del options["retries"]
+    if "resources" in options:
+        options["resources"] = list(options["resources"])
     return options
 
 
