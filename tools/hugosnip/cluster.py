@@ -84,6 +84,16 @@ def make_task(project, entry, preload: list[str], key: str) -> dict:
     }
 
 
+def _probe(address: str) -> None:
+    """Open and close a TCP connection to a tcp:// scheduler (other protocols: left to Dask)."""
+    from distributed.comm import parse_address
+    from distributed.comm.addressing import parse_host_port
+    protocol, location = parse_address(address)
+    if protocol == "tcp":
+        host, port = parse_host_port(location)
+        socket.create_connection((host, port), timeout=CONNECT_TIMEOUT).close()
+
+
 def _set_allowed_failures(dask_scheduler, count: int) -> int:
     previous = dask_scheduler.allowed_failures
     dask_scheduler.allowed_failures = count
@@ -97,6 +107,7 @@ class ClusterExecutor:
         from distributed import Client
         self.config, self.address = config, address
         try:
+            _probe(address)  # a refused or bad address fails here at once, with no Client left half made
             self.client = Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
         except Exception as exc:  # noqa: BLE001 - OSError, TimeoutError, ValueError for a bad address
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -136,7 +147,7 @@ class ClusterExecutor:
                 future = self.client.submit(run_task, make_task(project, entry, preload, key), key=key,
                                             pure=False, resources=resources, retries=retries_of(module))
                 futures[future] = entry
-            for future in as_completed(list(futures)):
+            for future in as_completed(list(futures), loop=self.client.loop):
                 entry = futures[future]
                 outcome = self._outcome(entry.module, future)
                 self._started(entry.module, on_event)   # its start event may still be on its way
