@@ -80,6 +80,8 @@ def make_task(project, entry, preload: list[str], key: str) -> dict:
         "versions": dict(entry.inputs.get("versions", {})),
         "settings": {f.name: getattr(config, f.name) for f in fields(config) if f.name not in NOT_SHIPPED},
         "files": dict(sorted(files.items())), "preload": preload,
+        # the module's cells as the build machine read them (by its digest): not parsed again there
+        "analysis": {f"{module.rel}:{module.digest}": module.analysis},
         "gpu": "GPU" in resources_of(module),
     }
 
@@ -147,9 +149,12 @@ class ClusterExecutor:
                 future = self.client.submit(run_task, make_task(project, entry, preload, key), key=key,
                                             pure=False, resources=resources, retries=retries_of(module))
                 futures[future] = entry
-            for future in as_completed(list(futures), loop=self.client.loop):
+            for future, result in as_completed(list(futures), loop=self.client.loop, with_results=True,
+                                               raise_errors=False):
                 entry = futures[future]
-                outcome = self._outcome(entry.module, future)
+                if future.status == "error":  # (type, exception, traceback)
+                    result = result[1]
+                outcome = self._outcome(entry.module, result)
                 self._started(entry.module, on_event)   # its start event may still be on its way
                 with self.lock:
                     self.started.add(f"done:{entry.module.ref}")
@@ -199,19 +204,18 @@ class ClusterExecutor:
                   "start it with DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES=0", file=sys.stderr)
             return None
 
-    def _outcome(self, module, future) -> ClusterOutcome:
+    def _outcome(self, module, data) -> ClusterOutcome:
+        """The outcome from what the task returned (or the exception it ended with)."""
         from distributed.scheduler import KilledWorker
-        try:
-            data = future.result()
-        except KilledWorker as exc:
-            where = getattr(exc.last_worker, "address", "?")
+        if isinstance(data, KilledWorker):
+            where = getattr(data.last_worker, "address", "?")
             return ClusterOutcome(module, problem=WorkerDied(
                 module.rel, None, f"the Dask worker {where} running it died (killed, or out of memory)",
                 ["it is not run again: a snippet is not assumed to be safe to re-run; "
                  "'# %% name retries=N' allows N more tries"]), worker=where)
-        except Exception as exc:  # noqa: BLE001 - the task itself failed on the worker
+        if isinstance(data, BaseException):  # the task itself failed on the worker
             return ClusterOutcome(module, problem=WorkerDied(
-                module.rel, None, f"the Dask worker could not run it: {type(exc).__name__}: {exc}",
+                module.rel, None, f"the Dask worker could not run it: {type(data).__name__}: {data}",
                 ["is hugosnip installed on the workers? pip install 'hugosnip[dask]'"]))
         outcome = ClusterOutcome(module, worker=data["worker"], host=data["host"], device=data["device"])
         if data.get("refused"):
@@ -353,6 +357,18 @@ def _stop_tasks(keys: list[str]) -> None:
                 pass
 
 
+@functools.lru_cache(maxsize=None)
+def scratch_base() -> str | None:
+    """Where task trees go: $HUGOSNIP_SCRATCH, else /dev/shm when writable (removing a folder on a
+    disk costs milliseconds, in memory microseconds), else the system's temporary folder."""
+    chosen = os.environ.get("HUGOSNIP_SCRATCH")
+    if chosen:
+        return chosen
+    if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK | os.X_OK):
+        return "/dev/shm"
+    return None
+
+
 def _materialise(root: Path, files: dict[str, bytes]) -> None:
     for rel, data in files.items():
         pure = PurePosixPath(rel)
@@ -373,11 +389,12 @@ def run_task(task: dict) -> dict:
     if refused:
         return dict(where, refused=refused)
     known = {f.name for f in fields(Config)}
-    scratch = Path(tempfile.mkdtemp(prefix="hugosnip-task-"))
+    scratch = Path(tempfile.mkdtemp(prefix="hugosnip-task-", dir=scratch_base()))
     try:
         _materialise(scratch, task["files"])
         config = Config(root=scratch, **{k: v for k, v in task["settings"].items() if k in known})
         project = Project(config)
+        project.cache.update(task["analysis"])   # keyed by file and digest: used only for these bytes
         module = project.modules[task["ref"]]
         first = module.cells[0].name
 
