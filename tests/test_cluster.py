@@ -96,6 +96,20 @@ def test_scheduler_from_the_config_and_a_dependency_change(site, cli, address):
     assert result.status == 0 and "worker" not in result.out.splitlines()[1]
 
 
+def test_declared_data_files_travel_with_the_task(site, cli, address):
+    write(site / "snippets/data/words.txt", "xin chào\n")
+    write(site / "snippets/reader.py", "# %% read data=data/words.txt\nfrom pathlib import Path\n"
+                                       "print(Path(__file__).parent.joinpath('data/words.txt').read_text(), end='')\n")
+    result = cli(site, "build", "--no-hugo", "--scheduler", address)
+    assert result.status == 0, result
+    doc = json.loads((site / "data/hugosnip/reader.json").read_text())
+    assert doc["cells"]["read"]["stdout"] == "xin chào\n"
+    write(site / "snippets/data/words.txt", "tạm biệt\n")   # a changed data file re-runs the module
+    result = cli(site, "build", "--no-hugo", "--scheduler", address)
+    assert table(result.out)["snippets/reader.py"][5] == "snippets/data/words.txt changed"
+    assert json.loads((site / "data/hugosnip/reader.json").read_text())["cells"]["read"]["stdout"] == "tạm biệt\n"
+
+
 FAILURES = {
     "timeout": ("# %% slow timeout=1\nimport time\ntime.sleep(60)\n", 4,
                 "snippets/other.py:1: cell 'slow' ran past its timeout of 1 s and was killed"),
