@@ -178,6 +178,7 @@ def compare_cluster(args, loops: int) -> None:
         for _ in range(2):
             clear_results(root)
             pool.append(timed([HUGOSNIP, "build", "--no-hugo", "-j", str(workers)], root))
+            pool_own = own_run_time(root)
             clear_results(root)
             remote.append(timed([HUGOSNIP, "build", "--no-hugo", "--scheduler", cluster.scheduler_address], root))
         remote_own = own_run_time(root)
@@ -188,6 +189,7 @@ def compare_cluster(args, loops: int) -> None:
     print(f"{'cold build, serial (-j 1)':<50}{serial:>10.1f} s")
     print(f"{'  own run time per module (mean)':<50}{serial_own / modules * 1000:>10.1f} ms")
     print(f"{'cold build, local pool (-j 2), faster of 2':<50}{p:>10.1f} s")
+    print(f"{'  own run time per module in the pool (mean)':<50}{pool_own / modules * 1000:>10.1f} ms")
     print(f"{'cold build, LocalCluster 2 x 1 thread, faster of 2':<50}{c:>10.1f} s")
     print(f"{'  own run time per module on the cluster (mean)':<50}{remote_own / modules * 1000:>10.1f} ms")
     print(f"{'  cluster overhead per module ((c - p) x 2 / n)':<50}{(c - p) * workers / modules * 1000:>10.1f} ms"

@@ -110,6 +110,12 @@ def test_declared_data_files_travel_with_the_task(site, cli, address):
     assert json.loads((site / "data/hugosnip/reader.json").read_text())["cells"]["read"]["stdout"] == "tạm biệt\n"
 
 
+def test_snippets_do_not_inherit_the_dask_nannys_environment(site, cli, address):
+    write(site / "snippets/env.py", "# %% env\nimport os\nprint(os.environ.get('MALLOC_TRIM_THRESHOLD_'))\n")
+    assert cli(site, "build", "--no-hugo", "--scheduler", address).status == 0
+    assert json.loads((site / "data/hugosnip/env.json").read_text())["cells"]["env"]["stdout"] == "None\n"
+
+
 FAILURES = {
     "timeout": ("# %% slow timeout=1\nimport time\ntime.sleep(60)\n", 4,
                 "snippets/other.py:1: cell 'slow' ran past its timeout of 1 s and was killed"),

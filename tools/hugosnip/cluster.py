@@ -322,12 +322,28 @@ class _Server(ForkServer):
         return forked
 
 
+def _drop_dask_environment() -> None:
+    """Snippets must not inherit what Dask's nanny sets for its worker processes.
+
+    Its ``pre-spawn-environ`` has MALLOC_TRIM_THRESHOLD_=65536: glibc then hands freed memory
+    back at once, and numpy code pays fresh page faults on every allocation (a third slower on
+    the benchmark's snippet). The thread counts it sets are the site's ``threads`` anyway.
+    """
+    import dask
+    from .run import THREAD_VARIABLES
+    for option in ("distributed.nanny.pre-spawn-environ", "distributed.nanny.environ"):
+        for name in dask.config.get(option, None) or {}:
+            if name not in THREAD_VARIABLES:
+                os.environ.pop(name, None)
+
+
 def _server(settings: Config, preload: list[str]) -> ForkServer:
     """One fork server per Dask worker process, per seed, thread count and preload."""
     ident = (settings.seed, settings.threads, tuple(preload))
     with _SERVERS_LOCK:
         server = _SERVERS.get(ident)
         if server is None or not server.alive:
+            _drop_dask_environment()
             # its own empty folder as root: no site tree of a task is on the workers' path
             home = Config(root=Path(tempfile.mkdtemp(prefix="hugosnip-server-")), seed=settings.seed,
                           threads=settings.threads)
