@@ -9,6 +9,14 @@ one cell. Printed, all measured in this one run:
 - cold parallel build (-j 0: one worker per core) vs serial: the speed-up (goal 1.7x on 2 cores);
 - warm build (nothing stale) vs plain `hugo` on the same site (goal 1.25x);
 - one edited snippet: the rebuild time.
+
+    .venv/bin/python bench/site_build.py --scheduler local-cluster [--work-ms 100]
+
+compares instead, in one run, the local pool (-j 2) with a Dask LocalCluster of two worker
+processes of one thread each (``--scheduler tcp://...``, docs/cluster.md), both cold, each
+twice, alternating, the faster kept: the cluster path's overhead per module (the extra time of
+the cluster build times its two workers, over the modules; goal < 30 ms) and both speed-ups
+over a serial build (goal: the cluster's within 10 % of the pool's).
 """
 
 from __future__ import annotations
@@ -114,8 +122,12 @@ def main() -> None:
     parser.add_argument("--work-ms", type=float, default=300,
                         help="numpy work per module; the overhead per module is printed too")
     parser.add_argument("--runs", type=int, default=5, help="repeats of the warm and plain builds")
+    parser.add_argument("--scheduler", choices=["local-cluster"],
+                        help="compare the local pool with a two-worker Dask LocalCluster instead")
     args = parser.parse_args()
     loops = calibrate(args.work_ms)
+    if args.scheduler:
+        return compare_cluster(args, loops)
     with tempfile.TemporaryDirectory(prefix="hugosnip-bench-") as tmp:
         root = Path(tmp)
         make_site(root, args.posts, args.per_post, loops)
@@ -147,6 +159,49 @@ def main() -> None:
     print(f"{'plain hugo (median of %d)' % args.runs:<46}{p:>10.2f} s")
     print(f"{'  warm / plain':<46}{w / p:>10.2f} x  <= 1.25 x")
     print(f"{'one edited snippet, rebuild with Hugo':<46}{one_edit:>10.2f} s")
+
+
+def compare_cluster(args, loops: int) -> None:
+    from distributed import LocalCluster
+    workers = 2
+    with tempfile.TemporaryDirectory(prefix="hugosnip-bench-") as tmp, \
+            LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                         host="127.0.0.1", silence_logs=50) as cluster:
+        root = Path(tmp)
+        make_site(root, args.posts, args.per_post, loops)
+        modules = args.posts * args.per_post
+        serial = timed([HUGOSNIP, "build", "--no-hugo", "-j", "1"], root)
+        serial_own = own_run_time(root)
+        pool, remote = [], []
+        for _ in range(2):
+            clear_results(root)
+            pool.append(timed([HUGOSNIP, "build", "--no-hugo", "-j", str(workers)], root))
+            pool_own = own_run_time(root)
+            clear_results(root)
+            remote.append(timed([HUGOSNIP, "build", "--no-hugo", "--scheduler", cluster.scheduler_address], root))
+        remote_own = own_run_time(root)
+    p, c = min(pool), min(remote)
+    print(f"site: {args.posts} posts x {args.per_post} snippets = {modules} modules, "
+          f"~{args.work_ms:.0f} ms of numpy work each ({loops} loops); {os.cpu_count()} cores")
+    print(f"{'measure':<50}{'value':>12}  goal")
+    print(f"{'cold build, serial (-j 1)':<50}{serial:>10.1f} s")
+    print(f"{'  own run time per module (mean)':<50}{serial_own / modules * 1000:>10.1f} ms")
+    print(f"{'cold build, local pool (-j 2), faster of 2':<50}{p:>10.1f} s")
+    print(f"{'  own run time per module in the pool (mean)':<50}{pool_own / modules * 1000:>10.1f} ms")
+    print(f"{'cold build, LocalCluster 2 x 1 thread, faster of 2':<50}{c:>10.1f} s")
+    print(f"{'  own run time per module on the cluster (mean)':<50}{remote_own / modules * 1000:>10.1f} ms")
+    print(f"{'  cluster overhead per module ((c - p) x 2 / n)':<50}{(c - p) * workers / modules * 1000:>10.1f} ms"
+          "  < 30 ms")
+    # the same, with each build's own snippet time taken out: less sensitive to a loaded machine
+    pool_rest = (pool[-1] * workers - pool_own) / modules
+    remote_rest = (remote[-1] * workers - remote_own) / modules
+    print(f"{'  time around each module, pool (last build)':<50}{pool_rest * 1000:>10.1f} ms")
+    print(f"{'  time around each module, cluster (last build)':<50}{remote_rest * 1000:>10.1f} ms")
+    print(f"{'  cluster overhead per module, own time aside':<50}{(remote_rest - pool_rest) * 1000:>10.1f} ms"
+          "  < 30 ms")
+    print(f"{'  speed-up of the local pool over serial':<50}{serial / p:>10.2f} x")
+    print(f"{'  speed-up of the cluster over serial':<50}{serial / c:>10.2f} x  within 10 % of the pool")
+    print(f"{'  cluster speed-up / pool speed-up':<50}{p / c * 100:>10.1f} %  >= 90 %")
 
 
 if __name__ == "__main__":

@@ -41,7 +41,10 @@ def test_all_options():
 
 @pytest.mark.parametrize("source, message", [
     ("# %% a colour=red\n", "snippets/a.py:1: unknown cell option 'colour'; known: alone, data, echo, "
-                            "output, raises, rtol, timeout, varies"),
+                            "output, raises, resources, retries, rtol, timeout, varies"),
+    ("# %% a resources=GPU+1\n", "snippets/a.py:1: bad value for resources: 'GPU+1' (expected resource "
+                                  "names separated by commas, like GPU)"),
+    ("# %% a retries=-1\n", "snippets/a.py:1: bad value for retries: '-1' (expected a whole number, 0 or more)"),
     ("x = 1\n# %% a timeout=-1\n", "snippets/a.py:2: bad value for timeout: '-1' (expected a positive number)"),
     ("# %% a echo=maybe\n", "snippets/a.py:1: bad value for echo: 'maybe' (expected true or false)"),
     ("# %% a\n# %% a\n", "snippets/a.py:2: cell 'a' is already defined at line 1"),

@@ -70,7 +70,7 @@ def _rel(config: Config, path: Path) -> str:
 
 def build(config: Config, *, explain: bool = False, jobs: int | None = None, run_hugo: bool = True,
           hugo_args: tuple[str, ...] = (), out=None, early=None, json_path: Path | None = None,
-          junit_path: Path | None = None) -> int:
+          junit_path: Path | None = None, scheduler: str | None = None) -> int:
     """Bring the results up to date, then build the site with Hugo.
 
     Results are usually up to date, so Hugo starts at once (the command line starts it even
@@ -82,7 +82,7 @@ def build(config: Config, *, explain: bool = False, jobs: int | None = None, run
         early = hugo.start(config.root, list(hugo_args))
     try:
         result = update(config, explain=explain, jobs=jobs, out=out, json_path=json_path,
-                        junit_path=junit_path)
+                        junit_path=junit_path, scheduler=scheduler)
         status, changed = result.status, result.changed
     except BaseException:
         hugo.cancel(early)
@@ -113,7 +113,8 @@ class Update:
 
 
 def update(config: Config, *, explain: bool = False, jobs: int | None = None, out=None,
-           json_path: Path | None = None, junit_path: Path | None = None) -> Update:
+           json_path: Path | None = None, junit_path: Path | None = None,
+           scheduler: str | None = None) -> Update:
     """Scan, plan, run what is stale, store."""
     out = out or sys.stdout
     project, refs, problems = collect(config)
@@ -148,14 +149,15 @@ def update(config: Config, *, explain: bool = False, jobs: int | None = None, ou
                 written[outcome.module.ref] = doc
 
         if snippets:
-            from .run import run_many  # only a build that runs something pays for it
+            # only a build that runs something pays for it; a scheduler is reached before anything runs
+            from .executor import executor_for
+            executor = executor_for(config, scheduler, jobs if jobs is not None else config.jobs)
             progress = reporting.Progress(len(snippets), out)
             try:
-                outcomes = run_many(project, [e.module for e in snippets],
-                                    jobs if jobs is not None else config.jobs,
-                                    on_event=progress.event, on_done=finished)
+                outcomes = executor.run(project, snippets, on_event=progress.event, on_done=finished)
             finally:
                 progress.close()
+                executor.close()
         for entry, outcome in zip(snippets, outcomes):
             if not outcome.ok:
                 problem = outcome.problem

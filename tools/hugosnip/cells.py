@@ -33,6 +33,10 @@ class Options:
     rtol: float | None = None  # None = the site's default
     data: tuple[str, ...] = () # data files the cell reads (relative to the snippet folder)
     alone: bool = False        # run this module with no other module at the same time
+    # On a Dask cluster (cluster.py): run only on workers that advertise these resources ("GPU"),
+    # and re-run the module up to ``retries`` times if its worker dies (default: never).
+    resources: tuple[str, ...] = ()
+    retries: int = 0
 
 
 def _bool(value: str) -> bool:
@@ -62,8 +66,22 @@ def _paths(value: str) -> tuple[str, ...]:
     return tuple(p for p in value.split(",") if p)
 
 
+def _resources(value: str) -> tuple[str, ...]:
+    names = tuple(n for n in value.split(",") if n)
+    if not names or not all(re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", n) for n in names):
+        raise ValueError("expected resource names separated by commas, like GPU")
+    return names
+
+
+def _count(value: str) -> int:
+    if not value.isdigit():
+        raise ValueError("expected a whole number, 0 or more")
+    return int(value)
+
+
 PARSERS = {"echo": _bool, "output": _bool, "timeout": _positive, "raises": _exception_name,
-           "varies": _bool, "rtol": _positive, "data": _paths, "alone": _bool}
+           "varies": _bool, "rtol": _positive, "data": _paths, "alone": _bool,
+           "resources": _resources, "retries": _count}
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,8 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--explain", action="store_true", help="say for every module why it ran or was reused")
     build.add_argument("-j", "--jobs", type=_jobs, help="snippet modules run at once (default: one per core)")
     build.add_argument("--no-hugo", action="store_true", help="stop after storing results")
+    build.add_argument("--scheduler", metavar="ADDRESS", help="run the stale modules on a Dask cluster "
+                       "(tcp://host:8786), or 'local' (default: [params.hugosnip] scheduler, else local)")
     build.add_argument("--json", type=Path, metavar="FILE", help="the build report as JSON "
                        "(default .hugosnip/report.json)")
     build.add_argument("--junit", type=Path, metavar="FILE", help="the build report as JUnit XML "
@@ -120,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
             from .build import build
             return build(config, explain=args.explain, jobs=args.jobs, run_hugo=not args.no_hugo,
                          hugo_args=tuple(args.hugo_args), early=early, json_path=args.json,
-                         junit_path=args.junit)
+                         junit_path=args.junit, scheduler=args.scheduler)
         if args.command == "check":
             from .check import check
             return check(config, rerun=args.rerun, jobs=args.jobs)

@@ -28,6 +28,7 @@ class Config:
     # Read from Hugo's own settings, not from [params.hugosnip]:
     content_dirs: tuple = ("content",)   # contentDir, languages' contentDir, mounts onto content
     language: str = "en"                 # defaultContentLanguage
+    scheduler: str = "local"        # "local", or a Dask scheduler's address (tcp://host:8786): cluster.py
 
     @property
     def snippet_dir(self) -> Path:
@@ -52,7 +53,8 @@ class Config:
 
 _TYPES = {"snippets": str, "timeout": (int, float), "output_limit": int, "rtol": (int, float),
           "seed": int, "jobs": int, "memory_limit": int, "threads": int, "decimal_mark": str,
-          "math": str, "dark": str, "figure_limit": int}
+          "math": str, "dark": str, "figure_limit": int,
+          "scheduler": str}
 _CHOICES = {"decimal_mark": (".", ","), "math": ("katex", "none"), "dark": ("class", "system")}
 _FROM_HUGO = {"root", "content_dirs", "language"}
 

@@ -18,6 +18,9 @@ EXIT_DIED = 5         # the worker process died (crash, os._exit, signal)
 EXIT_HUGO = 6         # Hugo failed
 EXIT_BUSY = 7         # another build holds the lock
 EXIT_ENV = 8          # the machine, not the site: disk full, read-only folder, a bad output path
+EXIT_SCHEDULER = 9    # the Dask scheduler cannot be reached, or has no workers (cluster.py)
+EXIT_ENVIRONMENT = 10 # a cluster worker's versions differ from the cache key's: task refused
+EXIT_RESOURCES = 11   # no cluster worker has a resource a module asks for (resources=GPU)
 
 # What each status means, as README's table of exit statuses says (tests/plugin/test_readme_tables.py
 # checks that table against this one, and each status against the fault suite).
@@ -33,6 +36,10 @@ MEANINGS = {
     EXIT_BUSY: "reserved: another build holds the lock (builds wait for it today)",
     EXIT_ENV: "the machine is in the way, not the site: disk full, a read-only checkout, an output "
               "path (`--json`, `--junit`, `--figures`) that cannot be written; nothing committed changed",
+    EXIT_SCHEDULER: "`--scheduler`: the Dask scheduler cannot be reached, or has no workers",
+    EXIT_ENVIRONMENT: "`--scheduler`: a cluster worker's Python or library versions differ from those in the "
+                      "cache key; the task is refused, nothing is stored",
+    EXIT_RESOURCES: "`--scheduler`: no cluster worker has a resource a module asks for (`resources=GPU`)",
 }
 
 
@@ -135,6 +142,18 @@ def environment_problem(exc: OSError, root=None) -> EnvironmentProblem:
     return EnvironmentProblem(str(name) or "hugosnip", None,
                               f"{what.lower() if what[:1].isupper() and what[1:2].islower() else what}; "
                               f"{advice} (committed results are as they were)")
+
+
+class SchedulerUnreachable(Problem):
+    code = EXIT_SCHEDULER
+
+
+class EnvironmentMismatch(Problem):
+    code = EXIT_ENVIRONMENT
+
+
+class ResourceMissing(Problem):
+    code = EXIT_RESOURCES
 
 
 def exit_status(problems: list[Problem]) -> int:

@@ -46,6 +46,8 @@ def imported_names(tree: ast.Module, package: str) -> list[str]:
 
 def _cell_from(data: dict) -> Cell:
     options = dict(data["options"], data=tuple(data["options"]["data"]))
+    if "resources" in options:  # a list once it went through the analysis cache's JSON
+        options["resources"] = tuple(options["resources"])
     return Cell(data["name"], data["line"], data["code"], data["code_line"], Options(**options))
 
 

@@ -29,6 +29,7 @@ class Row:
     status: str          # ok, raised, timeout, died, input
     message: str = ""    # first line of the problem
     detail: str = ""     # the rest (traceback)
+    worker: str = ""     # the Dask worker it ran on (cluster builds only)
 
 
 STATUS = {3: "raised", 4: "timeout", 5: "died", 2: "input"}
@@ -50,7 +51,8 @@ def rows_of(plan, snippets, outcomes) -> list[Row]:
                             round(outcome.duration, 3), round(outcome.peak_kb / 1024, 1),
                             "ok" if outcome.ok else STATUS.get(problem.code, "error"),
                             problem.render().splitlines()[0] if problem else "",
-                            "\n".join(problem.render().splitlines()[1:]) if problem else ""))
+                            "\n".join(problem.render().splitlines()[1:]) if problem else "",
+                            getattr(outcome, "worker", "")))
     return rows
 
 

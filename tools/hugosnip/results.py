@@ -17,6 +17,13 @@ from .scan import Reference
 def cell_options(cell) -> dict:
     options = asdict(cell.options)
     options["data"] = list(options["data"])
+    # the cluster's options appear only when set: results of sites that never use them keep their bytes
+    if not options.get("resources", True):
+        del options["resources"]
+    if not options.get("retries", 1):
+        del options["retries"]
+    if "resources" in options:
+        options["resources"] = list(options["resources"])
     return options
 
 
@@ -54,10 +61,13 @@ def provenance(entry: Entry, outcome: Outcome) -> dict:
     import os
     import platform
     import time
-    return {"made": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    made = {"made": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "duration": round(outcome.duration, 2), "peak_mb": round(outcome.peak_kb / 1024),
             "versions": entry.inputs.get("versions", {}),
             "machine": {"system": f"{platform.system()} {platform.machine()}", "cpus": os.cpu_count()}}
+    if getattr(outcome, "host", ""):  # ran on a Dask worker (cluster.py): where, and on what device
+        made["ran_on"] = {"host": outcome.host, "device": outcome.device}
+    return made
 
 
 def check_against(refs: list[Reference], docs: dict[str, dict]) -> list[Problem]:
