@@ -261,11 +261,10 @@ class _Several(Problem):
 def _version_here(name: str, wanted: str) -> str:
     if name == "python":  # as precise as the key is: "3.11" or "3.11.7"
         return ".".join(platform.python_version().split(".")[: len(wanted.split("."))])
-    if name == "hugosnip":
-        from . import __version__
-        return __version__
-    from .plan import installed_version
-    return installed_version(name)
+    from . import key
+    if name == "hugosnip":  # the runner's output version, as the key holds it
+        return str(key.RUNNER)
+    return key.library_version(name)
 
 
 def mismatches(versions: dict[str, str]) -> list[tuple[str, str, str]]:
