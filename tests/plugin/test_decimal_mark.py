@@ -70,7 +70,7 @@ def test_a_new_decimal_mark_makes_every_result_stale(site, cli):
     config = load(built)
     assert environment(config)["decimal_mark"] == ","
     stale = make_plan(Project(config)).stale
-    assert stale and all("decimal_mark absent -> ," in e.reasons for e in stale if not e.module.is_library)
+    assert stale and all("decimal_mark . -> ," in e.reasons for e in stale if not e.module.is_library)
 
 
 @pytest.mark.parametrize("mark", [";", "dot", ""])
@@ -78,4 +78,7 @@ def test_other_marks_are_refused(site, mark):
     set_mark(site, mark)
     with pytest.raises(ConfigError) as error:
         load(site)
-    assert error.value.render() == f'config.toml: [params.hugosnip].decimal_mark must be "." or ",", not {mark!r}'
+    line = next(n for n, l in enumerate((site / "config.toml").read_text().splitlines(), 1)
+                if l.strip().startswith("decimal_mark"))
+    assert error.value.render() == (f'config.toml:{line}: [params.hugosnip].decimal_mark must be "." or ",", '
+                                    f'not {mark!r}')
