@@ -77,11 +77,11 @@ def load(root: Path) -> Config:
         if isinstance(value, float) and _TYPES[name] is int and value.is_integer():
             value = int(value)   # JSON's numbers (a YAML or JSON config) may come as 600.0
         if isinstance(value, bool) or not isinstance(value, _TYPES[name]):
-            raise ConfigError(where, None, f"[params.hugosnip].{name} has the wrong type: {value!r}")
+            raise ConfigError(where, _line_of(root, name), f"[params.hugosnip].{name} has the wrong type: {value!r}")
         values[name] = value
     for name, choices in _CHOICES.items():
         if name in values and values[name] not in choices:
-            raise ConfigError(where, None, f"[params.hugosnip].{name} must be "
+            raise ConfigError(where, _line_of(root, name), f"[params.hugosnip].{name} must be "
                               + " or ".join(f'"{c}"' for c in choices) + f", not {values[name]!r}")
     return validate(Config(root=root, content_dirs=hugoconfig.content_dirs(root, data) or ("content",),
                   language=str(data.get("defaultcontentlanguage") or "en"), **values))

@@ -51,6 +51,11 @@ HARMLESS = {
     "jobs": "modules run in separate workers: the same bytes at any -j (tests/test_parallel.py)",
     "rtol": "used only to compare a re-run with the stored result",
     "figure_limit": "only decides when a big figure is warned about",
+    "math": "how Hugo renders the pages' formulas; snippets never see it",
+    "dark": "the CSS's colour scheme; snippets never see it",
+    "content_dirs": "where the pages are read from, not what a snippet runs",
+    "language": "labels are translated by Hugo when the page is rendered, not stored",
+    "scheduler": "a cluster runs the same runner: the same bytes as a local build (tests/plugin/test_cluster.py)",
 }
 
 # Import names whose distribution has another name (the rest are looked up as they are).
