@@ -23,6 +23,7 @@ class Config:
     memory_limit: int = 8192        # megabytes of address space per worker; 0 = no limit
     threads: int = 1                # BLAS/OpenMP/torch threads per worker (part of the cache key)
     decimal_mark: str = "."         # in figures' tick labels: "," for Vietnamese (part of the key)
+    source_url: str = ""            # a cell's source online, "https://…/{path}#L{line}"; "" = no link
 
     @property
     def snippet_dir(self) -> Path:
@@ -42,7 +43,8 @@ class Config:
 
 
 _TYPES = {"snippets": str, "timeout": (int, float), "output_limit": int, "rtol": (int, float),
-          "seed": int, "jobs": int, "memory_limit": int, "threads": int, "decimal_mark": str}
+          "seed": int, "jobs": int, "memory_limit": int, "threads": int, "decimal_mark": str,
+          "source_url": str}
 
 
 def load(root: Path) -> Config:
@@ -66,4 +68,8 @@ def load(root: Path) -> Config:
     if values.get("decimal_mark", ".") not in (".", ","):
         raise ConfigError(CONFIG_FILE, None, f"[params.hugosnip].decimal_mark must be \".\" or \",\", "
                                              f"not {values['decimal_mark']!r}")
+    url = values.get("source_url", "")
+    if url and "{path}" not in url:
+        raise ConfigError(CONFIG_FILE, None, f"[params.hugosnip].source_url must contain {{path}} (the file's "
+                                             f"path from the site's root) and may contain {{line}}: {url!r}")
     return Config(root=root, **values)
