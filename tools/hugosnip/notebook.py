@@ -101,6 +101,18 @@ def _readme(doc: dict, name: str, requires: list[str]) -> str:
             f"or open {name}.ipynb in Jupyter: its cells, with the published outputs.\n")
 
 
+def _named_imports(tree: ast.Module) -> set[str]:
+    """Top-level packages found or imported by a literal name: ``importlib.util.find_spec("x")``,
+    ``importlib.import_module("x")`` (a package read as data, a corpus say, is one too)."""
+    found = set()
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str) and not node.args[0].value.startswith(".")
+                and getattr(node.func, "attr", getattr(node.func, "id", None)) in ("find_spec", "import_module")):
+            found.add(node.args[0].value.split(".")[0])
+    return found
+
+
 def archive(doc: dict, ref: str, config, figures: dict[str, bytes] | None = None) -> dict | None:
     """``{"name", "requires", "data"}`` (data: the zip, base64) for a snippet module's result.
 
@@ -135,6 +147,7 @@ def archive(doc: dict, ref: str, config, figures: dict[str, bytes] | None = None
         dotted = rel[: -len(".py")].replace("/", ".")
         owner = dotted.removesuffix(".__init__") if rel.endswith("/__init__.py") else dotted.rpartition(".")[0]
         imports.update(name.split(".")[0] for name in imported_names(tree, owner) if name)
+        imports.update(_named_imports(tree))
         if rel == doc["file"]:
             relative = any(isinstance(node, ast.ImportFrom) and node.level for node in ast.walk(tree))
     requires = sorted(name for name in imports
