@@ -295,7 +295,8 @@ def test_fixture_downloads_run_on_their_own(built, tmp_path):
         doc = load_doc(built, archive.stem.replace("-", "/") + ".py")
         work = tmp_path / name
         work.mkdir()
-        assert run_download(archive, doc, config, work, 120) == [], name
+        problems = run_download(archive, doc, config, work, 120)
+        assert not problems, f"{name}:\n" + "\n".join(problems)
 
 
 def test_a_changed_output_is_caught(built, tmp_path):
@@ -355,4 +356,5 @@ def test_blog_download_runs_on_its_own(blog_public, tmp_path, module):
         pytest.skip(f"no page offers snippets/{module} to run")
     doc = json.loads((REPO / "data/hugosnip" / module.replace(".py", ".json")).read_text(encoding="utf-8"))
     config = hugosnip_config.load(REPO)
-    assert run_download(archive, doc, config, tmp_path, 1800) == []
+    problems = run_download(archive, doc, config, tmp_path, 1800)
+    assert not problems, "\n".join(problems)
