@@ -160,6 +160,7 @@ def test_a_dollar_escaped_inside_a_formula_stays_in_it(public):
     assert text.count("$") == 1 and "Ngoài công thức, $7 là chữ." in text   # \$ in prose is a dollar
     assert text.startswith("Một giờ máy giá , hai giờ giá , và chỉ số  viết theo kiểu cũ.")
     assert "<code>$\\$20$</code>" in body                                 # and code is code
+    assert "$HOME có \\$5 và $x" in html.unescape(re.sub(r"<[^>]+>", "", body))   # the old theme's codeblock too
 
 
 def test_display_math_holding_block_like_lines_renders_as_formulas(public):
