@@ -179,6 +179,16 @@ def test_display_math_holding_block_like_lines_renders_as_formulas(public):
     assert body.count("<pre") == 1 and 'data-lang="python"' in body
 
 
+def test_a_rescued_post_s_summary_is_made_from_its_rescued_text(tmp_path):
+    root, run = one_post(tmp_path, "gia.md", "---\ntitle: Giá\nslug: gia\ndate: 2016-01-01\n---\n"
+                                             "Một giờ giá $\\$20$, hai giờ giá $\\$40$.\n\n<!--more-->\n\nPhần sau.\n")
+    assert run.returncode == 0, run.stderr
+    summary = re.search(r'(?s)<div class="card-summary">(.*?)</div>\s*<p class="card-more">', page(root / "public", ""))[1]
+    assert tex_sources(summary) == ["\\$20", "\\$40"] and prose(summary) == "Một giờ giá , hai giờ giá ."
+    rss = html.unescape((root / "public" / "index.xml").read_text(encoding="utf-8"))
+    assert '<annotation encoding="application/x-tex">\\$20</annotation>' in rss and "Phần sau" not in rss
+
+
 @pytest.mark.parametrize("math", ["legacy", "plain"])
 def test_escaped_dollars_in_formulas_on_any_page(tmp_path, math):
     root, run = one_post(tmp_path, "gia.md", f"---\ntitle: Giá\nslug: gia\ndate: 2016-01-01\nmath: {math}\n---\n"
