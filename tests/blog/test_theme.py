@@ -119,6 +119,94 @@ def test_code_keeps_old_style_tex_as_written(public):
     assert "<code>$x\\_t$</code>" in article(page(public, OLD_MATH))
 
 
+# ---------------------------------------------------------------- older posts: what Goldmark misreads
+
+def prose(fragment: str) -> str:
+    """The visible text with every formula (KaTeX's whole span) and code left out."""
+    from html.parser import HTMLParser
+
+    class Prose(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.depth, self.parts = 0, []   # depth > 0: inside a formula or code
+
+        def handle_starttag(self, tag, attrs):
+            if self.depth or (tag == "span" and ("class", "katex") in attrs) or tag in ("code", "pre"):
+                self.depth += tag not in ("br", "img")
+
+        def handle_endtag(self, tag):
+            if self.depth:
+                self.depth -= 1
+
+        def handle_data(self, data):
+            if not self.depth:
+                self.parts.append(data)
+
+    parser = Prose()
+    parser.feed(fragment)
+    return "".join(parser.parts)
+
+
+OLD_DOLLARS = "2016/05/old-dollars"
+OLD_BLOCKS = "2016/05/old-blocks"
+
+
+def test_a_dollar_escaped_inside_a_formula_stays_in_it(public):
+    body = article(page(public, OLD_DOLLARS))
+    assert "katex-error" not in body
+    assert tex_sources(body) == ["\\$20", "\\$40", "x_t", "a + \\$5 = b", "\\text{\\$}3", "\\$100",
+                                 "p = \\$2 \\times q", "n_\\$ = 3", "\nC = \\$20 \\times n\n"]
+    text = prose(body)
+    assert text.count("$") == 1 and "Ngoài công thức, $7 là chữ." in text   # \$ in prose is a dollar
+    assert text.startswith("Một giờ máy giá , hai giờ giá , và chỉ số  viết theo kiểu cũ.")
+    assert "<code>$\\$20$</code>" in body                                 # and code is code
+    assert "$HOME có \\$5 và $x" in html.unescape(re.sub(r"<[^>]+>", "", body))   # the old theme's codeblock too
+
+
+def test_display_math_holding_block_like_lines_renders_as_formulas(public):
+    body = article(page(public, OLD_BLOCKS))
+    assert "katex-error" not in body and body.count('<span class="katex-display">') == 6
+    tex = [" ".join(t.split()) for t in tex_sources(body)]
+    assert tex == ["s_t = \\tanh(U x_t + W s_{t-1}) ~~~(2)", "o_t = \\mathrm{softmax}(V s_t) ~~~~(3)",
+                   "L = - \\frac{1}{N} \\sum_n \\log o_n + \\lambda \\|W\\|^2 * 1",
+                   "f(x) = \\begin{cases} 1. & x > 0 \\\\ > 0 & \\text{khác} \\end{cases}",
+                   "\\begin{aligned} a &= b \\\\ ~~~ &= c \\end{aligned}", "r = a - b", "y_t"]
+    assert re.search(r'(?s)<blockquote>\s*<p>Trong một trích dẫn:\s*</p>\s*<span class="katex-display">.*?</blockquote>', body)
+    assert "$" not in prose(body)
+    # what follows the formulas is the page again: a heading, a list, one real code block
+    assert re.search(r'<h2 id="2-phần-sau">2. Phần sau', body)
+    assert re.findall(r"<li>(.*?)</li>", body) == ["một mục danh sách thật", "mục thứ hai"]
+    assert body.count("<pre") == 1 and 'data-lang="python"' in body
+
+
+def test_a_rescued_post_s_summary_is_made_from_its_rescued_text(tmp_path):
+    root, run = one_post(tmp_path, "gia.md", "---\ntitle: Giá\nslug: gia\ndate: 2016-01-01\n---\n"
+                                             "Một giờ giá $\\$20$, hai giờ giá $\\$40$.\n\n<!--more-->\n\nPhần sau.\n")
+    assert run.returncode == 0, run.stderr
+    summary = re.search(r'(?s)<div class="card-summary">(.*?)</div>\s*<p class="card-more">', page(root / "public", ""))[1]
+    assert tex_sources(summary) == ["\\$20", "\\$40"] and prose(summary) == "Một giờ giá , hai giờ giá ."
+    rss = html.unescape((root / "public" / "index.xml").read_text(encoding="utf-8"))
+    assert '<annotation encoding="application/x-tex">\\$20</annotation>' in rss and "Phần sau" not in rss
+
+
+@pytest.mark.parametrize("math", ["legacy", "plain"])
+def test_escaped_dollars_in_formulas_on_any_page(tmp_path, math):
+    root, run = one_post(tmp_path, "gia.md", f"---\ntitle: Giá\nslug: gia\ndate: 2016-01-01\nmath: {math}\n---\n"
+                                             "Giá $\\$20$ và $\\$30$ mỗi giờ.\n")
+    assert run.returncode == 0, run.stderr
+    body = article(page(root / "public", "2016/01/gia"))
+    assert tex_sources(body) == ["\\$20", "\\$30"] and "mỗi giờ" in visible_text(body)
+
+
+def test_an_error_in_a_rescued_formula_names_the_post_s_own_line(tmp_path):
+    """A line `#` in display math is joined to the formula too; KaTeX (like the old engine) rejects
+    the TeX, and the error points at the formula's line in the post."""
+    root, run = one_post(tmp_path, "loi.md", "---\ntitle: Lỗi\nslug: loi\ndate: 2016-01-01\n---\n"
+                                             "Dòng chữ\n$$\na &= b\n# &= c\n$$\n")
+    assert run.returncode != 0
+    assert re.search(r"content/posts/loi\.md:7:1: hugosnip: math: KaTeX parse error", run.stderr), run.stderr
+
+
 # ---------------------------------------------------------------- plain posts, side by side
 
 PLAIN_MATH = "2024/05/plain-math"

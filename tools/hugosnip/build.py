@@ -13,7 +13,7 @@ from .lock import build_lock
 from . import report as reporting
 from .plan import Plan, make_plan, unnamed_figures
 from .project import Project
-from .results import check_against, embedded_at, make_doc
+from .results import check_against, embedded_at, make_doc, with_archive
 from .scan import Reference, scan_site
 
 
@@ -136,6 +136,13 @@ def update(config: Config, *, explain: bool = False, jobs: int | None = None, ou
             if entry.module.is_library:
                 written[entry.module.ref] = doc = make_doc(entry, None)
                 store.save(config, entry.module.ref, doc, {})
+        for entry in plan.entries:  # an up-to-date result made before downloads existed gets its own
+            previous = entry.previous
+            if not entry.stale and previous and previous.get("cells") and "archive" not in previous:
+                doc = {k: v for k, v in previous.items() if k not in ("source", "notebook", "checksum")}
+                if with_archive(doc, entry.module.ref, config):
+                    store.save(config, entry.module.ref, doc, {})
+                    written[entry.module.ref] = doc
         snippets = [e for e in plan.stale if not e.module.is_library]
         by_ref = {e.module.ref: e for e in snippets}
         outcomes = []
@@ -144,7 +151,7 @@ def update(config: Config, *, explain: bool = False, jobs: int | None = None, ou
             """Store each good result as soon as its module ends (in its runner's thread)."""
             progress.finished(outcome)
             if outcome.ok:
-                doc = make_doc(by_ref[outcome.module.ref], outcome)
+                doc = make_doc(by_ref[outcome.module.ref], outcome, config)
                 store.save(config, outcome.module.ref, doc, outcome.figures)
                 written[outcome.module.ref] = doc
 

@@ -29,6 +29,7 @@ class Config:
     content_dirs: tuple = ("content",)   # contentDir, languages' contentDir, mounts onto content
     language: str = "en"                 # defaultContentLanguage
     scheduler: str = "local"        # "local", or a Dask scheduler's address (tcp://host:8786): cluster.py
+    source_url: str = ""            # a cell's source online, "https://…/{path}#L{line}"; "" = no link
 
     @property
     def snippet_dir(self) -> Path:
@@ -54,7 +55,7 @@ class Config:
 _TYPES = {"snippets": str, "timeout": (int, float), "output_limit": int, "rtol": (int, float),
           "seed": int, "jobs": int, "memory_limit": int, "threads": int, "decimal_mark": str,
           "math": str, "dark": str, "figure_limit": int,
-          "scheduler": str}
+          "scheduler": str, "source_url": str}
 _CHOICES = {"decimal_mark": (".", ","), "math": ("katex", "none"), "dark": ("class", "system")}
 _FROM_HUGO = {"root", "content_dirs", "language"}
 

@@ -1,4 +1,16 @@
-"""A Jupyter notebook (nbformat 4.5) made from a snippet module's cells and their results.
+"""What a reader downloads to run a snippet module on their own: one zip archive.
+
+The archive is ``<name>/`` holding, at their paths in the site:
+- the module, every local module it imports (the plan's dependencies, followed through their
+  imports, with the ``__init__.py`` of every package on the way, so whatever a site's package
+  does on import, such as seeding, happens as in the build) and the data files its cells declare;
+- ``<name>.ipynb``: a Jupyter notebook of its cells, with the outputs of the published run
+  (text, value, expected error, and figures as ``image/svg+xml``);
+- ``README.txt``: the two ways to run it, and the packages its code imports.
+
+Unzipped, ``python -m <module>`` and the notebook both run from that folder with nothing but
+those packages installed. The archive is made from a result document and the files its inputs
+name, so a build can add it to a result that is up to date without running anything.
 
 Written by hand rather than with nbformat: the format is small, and the output must be the same
 bytes every time (no timestamps, no random cell ids: each cell's id is its name).
@@ -6,31 +18,72 @@ bytes every time (no timestamps, no random cell ids: each cell's id is its name)
 
 from __future__ import annotations
 
+import ast
+import base64
+import hashlib
+import io
+import json
+import sys
+import zipfile
+from .project import imported_names
+
+# a fixed time for every member, so that the same inputs give the same bytes
+_EPOCH = (1980, 1, 1, 0, 0, 0)
+
 
 def _lines(text: str) -> list[str]:
     return text.splitlines(keepends=True)
 
 
-def notebook(module_rel: str, dotted: str, cells: list, results: dict[str, dict]) -> dict:
-    # The site shows this cell in the page's language (i18n id hugosnip_notebook_intro).
-    package = dotted.partition(".")[0]
-    intro = (f"Made from `{module_rel}` by hugosnip. Open the notebook from the site's root folder "
-             f"(so that `import {package}…` works), or run the whole file: `python -m {dotted}`.")
-    out = [{"cell_type": "markdown", "id": "hugosnip-intro", "metadata": {}, "source": _lines(intro)}]
-    for count, cell in enumerate(cells, start=1):
-        result = results.get(cell.name, {})
+def download_name(ref: str) -> str:
+    """``part2/train.py`` -> ``part2-train``: the archive's and the notebook's name."""
+    return ref[: -len(".py")].replace("/", "-") if ref.endswith(".py") else ref.replace("/", "-")
+
+
+def _setup_code(dotted: str, imports: set[str], relative: bool, seed: int) -> str:
+    """The first code cell: what the worker does before a module's first cell."""
+    package = dotted.rpartition(".")[0]
+    lines = ["# Set up as for the published run: the module's package imported first, as",
+             "# `python -m` does, then the random generators seeded."]
+    if package:
+        lines.append(f"import {package}")
+    if relative:  # the cells' `from .x import y` resolve against this package
+        lines.append(f"__package__ = {package!r}")
+    lines += ["import random", f"random.seed({seed})"]
+    if "numpy" in imports:
+        lines += ["import numpy", f"numpy.random.seed({seed})"]
+    if "torch" in imports:
+        lines += ["import torch", f"torch.manual_seed({seed})"]
+    return "\n".join(lines)
+
+
+def notebook(doc: dict, figures: dict[str, bytes], imports: set[str], relative: bool, seed: int) -> dict:
+    """The notebook of a result document's cells, with their published outputs."""
+    intro = (f"Cells of `{doc['file']}`, with the outputs of the published run. Open this "
+             "notebook from the folder it came in: it imports the modules next to it.")
+    out = [{"cell_type": "markdown", "id": "hugosnip-intro", "metadata": {}, "source": _lines(intro)},
+           {"cell_type": "code", "id": "hugosnip-setup", "metadata": {}, "execution_count": 1,
+            "source": _lines(_setup_code(doc["module"], imports, relative, seed)), "outputs": []}]
+    for count, name in enumerate(doc["order"], start=2):
+        cell = doc["cells"][name]
         outputs = []
         for stream in ("stdout", "stderr"):
-            if result.get(stream):
-                outputs.append({"output_type": "stream", "name": stream, "text": _lines(result[stream])})
-        if result.get("error"):
-            name, _, value = result["error"].partition(": ")
-            outputs.append({"output_type": "error", "ename": name, "evalue": value, "traceback": []})
-        if result.get("value"):
+            if cell.get(stream):
+                outputs.append({"output_type": "stream", "name": stream, "text": _lines(cell[stream])})
+        if cell.get("error"):
+            ename, _, evalue = cell["error"].partition(": ")
+            outputs.append({"output_type": "error", "ename": ename, "evalue": evalue, "traceback": []})
+        if cell.get("value"):
             outputs.append({"output_type": "execute_result", "execution_count": count, "metadata": {},
-                            "data": {"text/plain": _lines(result["value"]["repr"])}})
-        out.append({"cell_type": "code", "id": cell.name[:64], "metadata": {}, "execution_count": count,
-                    "source": _lines(cell.code), "outputs": outputs})
+                            "data": {"text/plain": _lines(cell["value"]["repr"])}})
+        for figure in cell.get("figures", []):
+            svg = figures[figure].decode("utf-8")
+            outputs.append({"output_type": "display_data", "metadata": {},
+                            "data": {"image/svg+xml": _lines(svg), "text/plain": ["<Figure>"]}})
+        # Jupyter's "run all" goes on past a cell tagged so, as the build does past `raises=`
+        metadata = {"tags": ["raises-exception"]} if cell.get("options", {}).get("raises") else {}
+        out.append({"cell_type": "code", "id": name[:64], "metadata": metadata, "execution_count": count,
+                    "source": _lines(cell["code"]), "outputs": outputs})
     return {
         "cells": out,
         "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
@@ -38,3 +91,77 @@ def notebook(module_rel: str, dotted: str, cells: list, results: dict[str, dict]
         "nbformat": 4,
         "nbformat_minor": 5,
     }
+
+
+def _readme(doc: dict, name: str, requires: list[str]) -> str:
+    needs = f"pip install {' '.join(requires)}" if requires else "nothing outside Python's standard library"
+    return (f"{doc['file']}, as published, with the local modules it imports.\n\n"
+            f"Needs Python 3 and: {needs}\n\n"
+            f"From this folder, run the whole module:\n\n    python -m {doc['module']}\n\n"
+            f"or open {name}.ipynb in Jupyter: its cells, with the published outputs.\n")
+
+
+def _named_imports(tree: ast.Module) -> set[str]:
+    """Top-level packages found or imported by a literal name: ``importlib.util.find_spec("x")``,
+    ``importlib.import_module("x")`` (a package read as data, a corpus say, is one too)."""
+    found = set()
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str) and not node.args[0].value.startswith(".")
+                and getattr(node.func, "attr", getattr(node.func, "id", None)) in ("find_spec", "import_module")):
+            found.add(node.args[0].value.split(".")[0])
+    return found
+
+
+def archive(doc: dict, ref: str, config, figures: dict[str, bytes] | None = None) -> dict | None:
+    """``{"name", "requires", "data"}`` (data: the zip, base64) for a snippet module's result.
+
+    ``ref`` is the module's path under the snippet folder; ``figures`` the bytes of figures
+    not on disk yet (a run's). None when a file the result was made from is no longer as it
+    was (the result is then stale, and its next run makes the archive) or a figure it names is
+    missing.
+    """
+    files: dict[str, bytes] = {}
+    for rel, digest in sorted(doc["inputs"]["files"].items()):
+        try:
+            data = (config.root / rel).read_bytes()
+        except OSError:
+            return None
+        if hashlib.sha256(data).hexdigest() != digest:
+            return None
+        files[rel] = data
+    svgs: dict[str, bytes] = {}
+    for cell in doc["cells"].values():
+        for figure in cell.get("figures", []):
+            try:
+                svgs[figure] = (figures or {}).get(figure) or (config.figure_dir / figure).read_bytes()
+            except OSError:
+                return None
+    package = doc["module"].split(".")[0]
+    imports: set[str] = set()
+    relative = False
+    for rel, data in files.items():
+        if not rel.endswith(".py"):
+            continue
+        tree = ast.parse(data)
+        dotted = rel[: -len(".py")].replace("/", ".")
+        owner = dotted.removesuffix(".__init__") if rel.endswith("/__init__.py") else dotted.rpartition(".")[0]
+        imports.update(name.split(".")[0] for name in imported_names(tree, owner) if name)
+        imports.update(_named_imports(tree))
+        if rel == doc["file"]:
+            relative = any(isinstance(node, ast.ImportFrom) and node.level for node in ast.walk(tree))
+    requires = sorted(name for name in imports
+                      if name != package and name not in sys.stdlib_module_names and name != "__future__")
+    name = download_name(ref)
+    nb = notebook(doc, svgs, imports, relative, config.seed)
+    members = {**files,
+               f"{name}.ipynb": (json.dumps(nb, indent=1, ensure_ascii=False) + "\n").encode("utf-8"),
+               "README.txt": _readme(doc, name, requires).encode("utf-8")}
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        for rel in sorted(members):
+            info = zipfile.ZipInfo(f"{name}/{rel}", date_time=_EPOCH)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            zf.writestr(info, members[rel], compresslevel=9)
+    return {"name": f"{name}.zip", "requires": requires, "data": base64.b64encode(buffer.getvalue()).decode("ascii")}

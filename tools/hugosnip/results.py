@@ -27,8 +27,11 @@ def cell_options(cell) -> dict:
     return options
 
 
-def make_doc(entry: Entry, outcome: Outcome | None) -> dict:
-    """The JSON document of a module: its cells' code and results, and its objects' source."""
+def make_doc(entry: Entry, outcome: Outcome | None, config=None) -> dict:
+    """The JSON document of a module: its cells' code and results, and its objects' source.
+
+    With ``config``, a snippet module's document also carries the reader's download
+    (``archive``, see notebook.py)."""
     module = entry.module
     cells = {}
     for cell in module.cells:
@@ -46,11 +49,10 @@ def make_doc(entry: Entry, outcome: Outcome | None) -> dict:
         # in source order, however the analysis cache stored them
         "objects": dict(sorted(module.objects.items(), key=lambda kv: (kv[1]["line"], kv[0]))),
     }
-    if cells:  # what a reader downloads to run it: the file itself, and a notebook of its cells
-        from .notebook import notebook
-        doc["source"] = module.source
-        doc["notebook"] = notebook(module.rel, module.dotted, module.cells, outcome.cells)
+    if cells:
         doc["provenance"] = provenance(entry, outcome)
+        if config is not None:  # what a reader downloads to run it (notebook.archive)
+            with_archive(doc, module.ref, config, outcome.figures)
     return doc
 
 
@@ -68,6 +70,16 @@ def provenance(entry: Entry, outcome: Outcome) -> dict:
     if getattr(outcome, "host", ""):  # ran on a Dask worker (cluster.py): where, and on what device
         made["ran_on"] = {"host": outcome.host, "device": outcome.device}
     return made
+
+
+def with_archive(doc: dict, ref: str, config, figures: dict[str, bytes] | None = None) -> bool:
+    """Add (or refresh) a snippet module's download to its document; True if it changed."""
+    from .notebook import archive
+    made = archive(doc, ref, config, figures)
+    if made is None or doc.get("archive") == made:
+        return False
+    doc["archive"] = made
+    return True
 
 
 def check_against(refs: list[Reference], docs: dict[str, dict]) -> list[Problem]:
