@@ -262,7 +262,7 @@ def test_source_url_without_path_is_refused(site, cli):
     config.write_text(config.read_text().replace("timeout = 20", "timeout = 20\n  source_url = 'https://x/'"))
     result = cli(site, "build")
     assert (result.status, result.err.splitlines()[0]) == (
-        2, "config.toml: [params.hugosnip].source_url must contain {path} (the file's path from the site's "
+        2, "config.toml:26: [params.hugosnip].source_url must contain {path} (the file's path from the site's "
            "root) and may contain {line}: 'https://x/'")
 
 

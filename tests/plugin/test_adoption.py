@@ -137,12 +137,17 @@ def test_doctor_finds_nothing_to_fix(adopted, kind):
 
 
 @pytest.mark.parametrize("kind", ["toml", "yaml", "configdir"])
-def test_no_vietnamese_text_in_the_example_page_of_an_english_site(adopted, kind):
+def test_no_vietnamese_text_anywhere_in_an_english_site(adopted, kind):
+    import zipfile
     root, _, _ = adopted(kind)
     assert not VIETNAMESE.findall(page(root))
-    notebook = next((root / "public" / "hugosnip" / "src").glob("*.ipynb")).read_text(encoding="utf-8")
-    assert "Made from `snippets/example.py` by hugosnip." in notebook
-    assert not VIETNAMESE.findall(notebook)
+    texts = {p.relative_to(root).as_posix(): p.read_text(encoding="utf-8")
+             for p in (root / "public").rglob("*") if p.suffix in (".html", ".xml", ".css", ".txt")}
+    (archive,) = (root / "public" / "hugosnip" / "run").glob("*.zip")
+    with zipfile.ZipFile(archive) as zf:
+        texts |= {f"{archive.name}:{n}": zf.read(n).decode("utf-8") for n in zf.namelist()}
+    assert any(name.endswith(".ipynb") for name in texts)
+    assert {name: VIETNAMESE.findall(text) for name, text in texts.items() if VIETNAMESE.findall(text)} == {}
 
 
 def test_init_edits_each_form_of_config(adopted):
@@ -238,8 +243,9 @@ def test_multilingual_site_has_labels_in_both_languages(adopted):
         assert '<div class="hugosnip-label">Output</div>' in html
         assert "<summary>Run this snippet yourself</summary>" in html
         assert re.search(r'<div class="hugosnip-caption">snippets/example\.py, cell table, line 12</div>', html)
-    assert sorted(p.name for p in (root / "public" / "hugosnip" / "src").glob("*.ipynb")) == \
-        ["snippets-example.en.ipynb", "snippets-example.fr.ipynb"]
+        # one archive, language-neutral (its README and notebook are in English), for both languages
+        (link,) = re.findall(r'href="([^"]+\.zip)"', html)
+        assert (root / "public" / link.lstrip("/")).is_file(), link
 
 
 def test_a_translation_of_the_site_replaces_the_english_words(adopted, tmp_path):

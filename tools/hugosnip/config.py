@@ -140,4 +140,7 @@ def validate(config: Config) -> Config:
     if any(part.startswith(".") for part in folder.relative_to(root).parts):
         raise bad("snippets", f"is {config.snippets!r}; a hidden folder cannot hold snippets (they must be "
                               "importable as a package)")
+    if config.source_url and "{path}" not in config.source_url:
+        raise bad("source_url", f"must contain {{path}} (the file's path from the site's root) and may "
+                                f"contain {{line}}: {config.source_url!r}")
     return config

@@ -55,6 +55,7 @@ HARMLESS = {
     "dark": "the CSS's colour scheme; snippets never see it",
     "content_dirs": "where the pages are read from, not what a snippet runs",
     "language": "labels are translated by Hugo when the page is rendered, not stored",
+    "source_url": "only the link Hugo draws in the page's run-it-yourself box",
     "scheduler": "a cluster runs the same runner: the same bytes as a local build (tests/plugin/test_cluster.py)",
 }
 
