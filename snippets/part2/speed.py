@@ -16,8 +16,10 @@ import numpy as np
 import torch
 
 from snippets.rnn.data import load_corpus
-from snippets.rnn.timing import (STEP_NAMES, TRAINER_NAMES, matmul_gflops, set_threads,
-                                 step_flops, time_steps, time_training)
+from snippets.rnn.timing import (ALTERNATING_NAMES, STEP_NAMES, TRAINER_NAMES,
+                                 matmul_gflops, set_threads, step_flops,
+                                 time_steps, time_steps_alternating,
+                                 time_training)
 
 K, H, T, TRUNCATE = 8000, 100, 20, 4     # the tutorial's sizes; BPTT truncated after 4 steps
 threads = set_threads(1)                 # one thread for numpy's BLAS and for torch
@@ -50,6 +52,20 @@ naive_ms, fast_ms, torch_ms = (1e3 * steps[name] for name in STEP_NAMES)
 naive_ratio = naive_ms / fast_ms         # how many times the fast numpy step beats the naive one
 torch_ratio = torch_ms / fast_ms         # above 1: numpy beats the hand-written torch step
 fast_peak_pct = 100 * flops / (fast_ms / 1e3) / 1e9 / peak_gflops
+
+# %% alternating varies=true timeout=120
+# As in training: a different sentence of T words at each step, and between
+# two steps 64 MB of other work that pushes V out of the CPU's caches.
+same_T = [(x, y) for x, y in zip(corpus.X_train, corpus.y_train)
+          if len(x) == T][:60]
+alternating = dict(time_steps_alternating(
+    [x for x, _ in same_T], [y for _, y in same_T], K, H, TRUNCATE))
+ref_alt_ms, fast_alt_ms = (1e3 * alternating[n] for n in ALTERNATING_NAMES)
+print(f"{'bước SGD, xen kẽ việc khác':<28}| ms/bước | GFLOP/s")
+for name, label in zip(ALTERNATING_NAMES, ("numpy, bản tham chiếu",
+                                           "numpy nhanh")):
+    ms = 1e3 * alternating[name]
+    print(f"{label:<28}| {vi(ms, '.2f')} | {vi(flops / ms / 1e6, '.1f')}")
 
 # %% training varies=true timeout=240
 # torch trains on 12 batches of 32 sentences, numpy on the first 120 sentences;

@@ -33,6 +33,14 @@ def softmax(z: np.ndarray) -> np.ndarray:
     return e
 
 
+def softmax_inplace(z: np.ndarray) -> np.ndarray:
+    """softmax(z) written over z, with the same arithmetic as `softmax`."""
+    z -= z.max(axis=-1, keepdims=True)
+    np.exp(z, out=z)
+    z /= z.sum(axis=-1, keepdims=True)
+    return z
+
+
 def log_softmax(z: np.ndarray) -> np.ndarray:
     """log(softmax(z)) over the last axis, without forming softmax(z)."""
     z = z - z.max(axis=-1, keepdims=True)
@@ -70,6 +78,7 @@ class RNN:
         self.U = uniform_init(rng, word_dim, (hidden_dim, word_dim), dtype)    # (H, K)
         self.V = uniform_init(rng, hidden_dim, (word_dim, hidden_dim), dtype)  # (K, H)
         self.W = uniform_init(rng, hidden_dim, (hidden_dim, hidden_dim), dtype)  # (H, H)
+        self._buffers = {}          # scratch arrays that sgd_step reuses
 
     # ------------------------------------------------------------ forward
 
@@ -157,13 +166,59 @@ class RNN:
     # --------------------------------------------------------------- SGD
 
     def sgd_step(self, x, y, learning_rate: float) -> None:
-        """One SGD step on one sentence; only the columns x of U change."""
+        """One SGD step on one sentence; only the columns x of U change.
+
+        The gradients are those of `backward`, to the last bit, but no
+        large array is made afresh (a fresh (K, H) array costs more than
+        the arithmetic on it): the scores, then o_t, then dL/dz_t are
+        written over one reused (T, K) buffer, and V is updated in place,
+        a block of rows at a time, through one small reused buffer."""
+        T, lr = len(x), learning_rate
+        s = self.states(x)                            # (T, H)
+        do = self._buffer("scores", (T, self.word_dim))
+        np.matmul(s, self.V.T, out=do)                # z_t = V s_t
+        softmax_inplace(do)                           # o_t
+        do[np.arange(T), y] -= 1                      # dL/dz_t = o_t - y_t
+        ds = do @ self.V                              # (T, H) V^T dL/dz_t
+        dtanh = 1 - s * s                             # (T, H) tanh'(a_t)
+        da = backprop_through_time(ds * dtanh, dtanh, self.W,
+                                   self.bptt_truncate)  # (T, H) dL/da_t
+        s_prev = np.vstack([np.zeros((1, self.hidden_dim), self.dtype),
+                            s[:-1]])                  # (T, H) s_{t-1}
+        self.W -= lr * (da.T @ s_prev)                # dL/dW
+        # U[:, x_t] -= lr da_t; a repeated word's updates add up
+        np.add.at(self.U, (slice(None), x), -lr * da.T)
+        self._update_V(do, s, lr)                     # dL/dV = do^T s
+
+    def _update_V(self, do, s, lr: float, block: int = 256) -> None:
+        """V -= lr * do^T s, `block` rows of V at a time: each block of
+        the gradient is made in a small buffer that stays in the CPU's
+        cache, scaled, and subtracted from those rows of V."""
+        buf = self._buffer("dV", (block, self.hidden_dim))
+        for i in range(0, self.word_dim, block):
+            d = buf[: min(block, self.word_dim - i)]
+            np.matmul(do[:, i: i + len(d)].T, s, out=d)  # dL/dV, rows i..
+            d *= lr
+            self.V[i: i + len(d)] -= d
+
+    def _buffer(self, name: str, shape) -> np.ndarray:
+        """A reused scratch array of at least `shape` (rows grow as needed),
+        cut to `shape`; its contents are left over from earlier steps."""
+        buf = self._buffers.get(name)
+        if buf is None or buf.shape[0] < shape[0] or buf.dtype != self.dtype:
+            rows = max(shape[0], 2 * (0 if buf is None else buf.shape[0]), 32)
+            buf = self._buffers[name] = np.empty((rows, *shape[1:]), self.dtype)
+        return buf[: shape[0]]
+
+    def reference_sgd_step(self, x, y, learning_rate: float) -> None:
+        """The same step written plainly from `backward`: fresh arrays for
+        o, dL/dz and dL/dV. `sgd_step` must give exactly these parameters."""
         o, s = self.forward(x)
         da, dV, dW = self.backward(x, y, o, s)
-        dV *= learning_rate                           # in place: a fresh (K, H) temporary
-        self.V -= dV                                  # would cost more than the arithmetic
+        dV *= learning_rate
+        self.V -= dV
         self.W -= learning_rate * dW
-        np.add.at(self.U, (slice(None), x), -learning_rate * da.T)  # U[:, x_t] -= lr da_t (repeats add up)
+        np.add.at(self.U, (slice(None), x), -learning_rate * da.T)
 
 
 def backprop_through_time(delta: np.ndarray, dtanh: np.ndarray, W: np.ndarray,
