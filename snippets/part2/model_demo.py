@@ -137,6 +137,7 @@ dV = true_grad["V"]
 dV_numeric = numerical_gradient(small, "V", xs, ys)
 rel = np.abs(dV - dV_numeric) / (np.abs(dV) + np.abs(dV_numeric))
 worst = np.unravel_index(np.argmax(rel), dV.shape)
+worst_row, worst_col = map(int, worst)
 worst_analytic, worst_numeric = float(dV[worst]), float(dV_numeric[worst])
 largest_dV = float(np.abs(dV).max())
 print(f"ô tệ nhất của dV{list(map(int, worst))}: "

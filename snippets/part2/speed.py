@@ -64,11 +64,14 @@ fast_peak_pct = 100 * flops / (fast_ms / 1e3) / 1e9 / peak_gflops
 
 # %% alternating varies=true timeout=180
 # As in training: a different sentence of T words at each step, and between
-# two steps 64 MB of other work that pushes V out of the CPU's caches.
+# two steps OTHER_MB of other work that pushes V out of the CPU's caches.
+OTHER_MB = 64
+V_mb = K * H * 8 / 1e6             # V in float64
 same_T = [(x, y) for x, y in zip(corpus.X_train, corpus.y_train)
           if len(x) == T][:60]
 alternating = dict(time_steps_alternating(
-    [x for x, _ in same_T], [y for _, y in same_T], K, H, TRUNCATE))
+    [x for x, _ in same_T], [y for _, y in same_T], K, H, TRUNCATE,
+    other_mb=OTHER_MB))
 ref_alt_ms, fast_alt_ms = (1e3 * alternating[n] for n in ALTERNATING_NAMES)
 print(f"{'bước SGD, xen kẽ việc khác':<28}| ms/bước | GFLOP/s | % đỉnh")
 for name, label in zip(ALTERNATING_NAMES, ("numpy, bản tham chiếu",
