@@ -32,8 +32,10 @@ DESKTOP = {"width": 1280, "height": 800}
 POSTS = sorted((REPO / "content" / "posts").glob("*.md"))
 
 # Elements that would scroll sideways: code blocks (and the code inside them), tables and
-# display math. A 1 px difference is rounding, not scrolling.
+# display math, with every collapsed <details> box opened first, as a reader would. A 1 px
+# difference is rounding, not scrolling.
 OVERFLOWING = """() => {
+  for (const box of document.querySelectorAll('details')) box.open = true;
   const sel = 'pre, pre > code, .highlight, table, .katex-display';
   const out = [];
   for (const el of document.querySelectorAll(sel)) {
@@ -41,7 +43,7 @@ OVERFLOWING = """() => {
     if (over > 1 && el.clientWidth > 0) {
       const kind = el.matches('.katex-display') ? 'equation'
                  : el.matches('table') ? 'table' : 'code';
-      const text = (el.innerText || '').trim().split('\\n')[0].slice(0, 60);
+      const text = (el.textContent || '').trim().split('\\n')[0].slice(0, 60);
       out.push(`${kind} ${el.tagName.toLowerCase()}.${el.className || '-'}: `
                + `${over} px too wide: ${JSON.stringify(text)}`);
     }

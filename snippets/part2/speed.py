@@ -29,8 +29,9 @@ corpus = load_corpus(vocab_size=K, seed=0)
 x, y = next((x, y) for x, y in zip(corpus.X_train, corpus.y_train)
             if len(x) == T)
 print(f"Python {platform.python_version()}, numpy {np.__version__}, "
-      f"torch {torch.__version__}, {os.cpu_count()} lõi CPU, "
-      f"số luồng: {threads}")
+      f"torch {torch.__version__}")
+print(f"{os.cpu_count()} lõi CPU, số luồng: numpy {threads.get('numpy')}, "
+      f"torch {threads.get('torch')}")
 print("câu dùng để đo:", " ".join(corpus.decode(x[1:])))
 # scores of a batch of 32 such sentences, float64
 batch_scores_mb = 32 * T * K * 8 / 1e6
