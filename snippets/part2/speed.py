@@ -10,6 +10,7 @@ Run it as a reader would: python -m snippets.part2.speed
 # %% setup alone=true
 import os
 import platform
+import textwrap
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -32,7 +33,8 @@ print(f"Python {platform.python_version()}, numpy {np.__version__}, "
       f"torch {torch.__version__}")
 print(f"{os.cpu_count()} lõi CPU, số luồng: numpy {threads.get('numpy')}, "
       f"torch {threads.get('torch')}")
-print("câu dùng để đo:", " ".join(corpus.decode(x[1:])))
+print(textwrap.fill("câu dùng để đo: " + " ".join(corpus.decode(x[1:])),
+                    width=80))
 # scores of a batch of 32 such sentences, float64
 batch_scores_mb = 32 * T * K * 8 / 1e6
 LABELS = dict(zip(STEP_NAMES + TRAINER_NAMES, [
