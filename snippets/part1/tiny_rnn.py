@@ -14,7 +14,11 @@ _np.set_printoptions(precision=3, suppress=True, floatmode="fixed", sign=" ")
 # %% vocab
 import numpy as np
 
-words = ["<s>", "đẹp", "trai", "lắm", "gái", "theo", "</s>"]   # the vocabulary
+from snippets.rnn.fmt import vi
+
+# the vocabulary: 5 words and the tokens that start and end a sentence
+words = ["SENTENCE_START", "đẹp", "trai", "lắm", "gái", "theo",
+         "SENTENCE_END"]
 index = {w: i for i, w in enumerate(words)}
 n_vocab = len(words)      # K: 5 words + start and end of sentence
 H = 4                     # size of the hidden state s_t
@@ -32,9 +36,9 @@ print("x_t của 'trai' =", one_hot(index["trai"]).astype(int))
 
 # %% params
 rng = np.random.default_rng(0)
-U = rng.uniform(-1, 1, (H, n_vocab)) / np.sqrt(n_vocab)   # (H, K)  input -> hidden
-W = rng.uniform(-1, 1, (H, H)) / np.sqrt(H)               # (H, H)  hidden -> hidden
-V = rng.uniform(-1, 1, (n_vocab, H)) / np.sqrt(H)         # (K, H)  hidden -> output
+U = rng.uniform(-1, 1, (H, n_vocab)) / np.sqrt(n_vocab)  # (H, K) input
+W = rng.uniform(-1, 1, (H, H)) / np.sqrt(H)              # (H, H) hidden
+V = rng.uniform(-1, 1, (n_vocab, H)) / np.sqrt(H)        # (K, H) output
 print("U", U.shape, " W", W.shape, " V", V.shape)
 
 
@@ -60,15 +64,16 @@ for t, word in enumerate(sentence, start=1):
     s_t, o_t = step(x_t, s_t)
     outputs.append(o_t)
     print(f"t={t}  x_t = {word} (chỉ số {index[word]})")
-    print(f"     s_t = {s_t}")
-    print(f"     o_t: shape {o_t.shape}, tổng = {o_t.sum():.3f}")
+    print("     s_t = [" + "  ".join(vi(v, "+.3f") for v in s_t) + "]")
+    print(f"     o_t: shape {o_t.shape}, tổng = {vi(o_t.sum(), '.3f')}")
 
 # %% guess
 # Step 4 has read "đẹp trai lắm gái": how likely is "theo" next?
 p_theo = float(outputs[3][index["theo"]])
-p_uniform = 1 / n_vocab                   # what a network that guesses blindly would give
+p_uniform = 1 / n_vocab          # what a network that guesses blindly gives
 best = words[int(outputs[3].argmax())]
-print("o_4 =", outputs[3])
-print(f"P(theo | đẹp trai lắm gái) = {p_theo:.3f}   (1/K = {p_uniform:.3f})")
+print("o_4 = [" + "  ".join(vi(v, ".3f") for v in outputs[3]) + "]")
+print(f"P(theo | đẹp trai lắm gái) = {vi(p_theo, '.3f')}   "
+      f"(1/K = {vi(p_uniform, '.3f')})")
 print("từ được đoán nhiều nhất:", best)
 p_theo

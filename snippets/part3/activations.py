@@ -7,17 +7,19 @@ Run it as a reader would: python -m snippets.part3.activations
 import matplotlib.pyplot as plt
 import numpy as np
 
+from snippets.rnn.fmt import vi
 from snippets.rnn.gradients import dsigmoid, dtanh, sigmoid
 
 # %% values
-max_dtanh = float(dtanh(0.0))                   # tanh'(0) = 1, the largest it gets
-max_dsigmoid = float(dsigmoid(0.0))             # sigmoid'(0) = 1/4
-dtanh_at_2 = float(dtanh(2.0))                  # a unit with |a| = 2 passes on only this much
+max_dtanh = float(dtanh(0.0))        # tanh'(0) = 1, the largest it gets
+max_dsigmoid = float(dsigmoid(0.0))  # sigmoid'(0) = 1/4
+dtanh_at_2 = float(dtanh(2.0))       # a unit with |a| = 2 passes this on
 dtanh_at_3 = float(dtanh(3.0))
-sigmoid_10_steps = max_dsigmoid ** 10           # ten steps of at most 1/4 each
+sigmoid_10_steps = max_dsigmoid ** 10   # ten steps of at most 1/4 each
 for a in (0.0, 1.0, 2.0, 3.0):
-    print(f"a = {a:.0f}:  tanh'(a) = {dtanh(a):.4f}   sigmoid'(a) = {dsigmoid(a):.4f}")
-print(f"(1/4)^10 = {sigmoid_10_steps:.2e}")
+    print(f"a = {a:.0f}:  tanh'(a) = {vi(dtanh(a), '.4f')}   "
+          f"sigmoid'(a) = {vi(dsigmoid(a), '.4f')}")
+print(f"(1/4)^10 = {vi(sigmoid_10_steps, '.2e')}")
 
 # %% plot echo=false
 a = np.linspace(-5, 5, 401)

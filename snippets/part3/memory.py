@@ -14,6 +14,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
+from snippets.rnn.fmt import vi
 from snippets.rnn.memory_task import (N_NOISE, N_SYMBOLS, SOLVED_WINDOW, MemoryNet, make_batch,
                                       n_params, train)
 
@@ -37,41 +38,46 @@ ln_symbols = float(np.log(N_SYMBOLS))           # the loss of a model that alway
 
 # %% example
 x, y = make_batch(np.random.default_rng(0), 4, gap=6)
-print(f"ký hiệu cần nhớ: 0..{N_SYMBOLS - 1}, ký hiệu nhiễu: {N_SYMBOLS}..{N_SYMBOLS + N_NOISE - 1}")
+print(f"ký hiệu cần nhớ: 0..{N_SYMBOLS - 1}, "
+      f"ký hiệu nhiễu: {N_SYMBOLS}..{N_SYMBOLS + N_NOISE - 1}")
 for xi, yi in zip(x.tolist(), y.tolist()):
     print(xi, "->", yi)
 
 # %% params
 for name, (cell, _) in MODELS.items():
     print(f"{name:18s} {n_params(MemoryNet(cell, HIDDEN)):5d} tham số")
-params_rnn, params_lstm, params_gru = (n_params(MemoryNet(c, HIDDEN)) for c in ("rnn", "lstm", "gru"))
+params_rnn, params_lstm, params_gru = (
+    n_params(MemoryNet(c, HIDDEN)) for c in ("rnn", "lstm", "gru"))
 
 # %% train timeout=420
-results = {}                                    # (name, gap, seed) -> Result
+results = {}                          # (name, gap, seed) -> Result
 _start = time.perf_counter()
 for name, (cell, lr) in MODELS.items():
     for gap in GAPS:
         for seed in SEEDS:
-            results[name, gap, seed] = train(cell, gap, steps=MAX_STEPS, batch=BATCH,
-                                             hidden=HIDDEN, lr=lr, max_norm=MAX_NORM,
-                                             n_test=N_TEST, seed=seed, solved_loss=SOLVED_LOSS,
-                                             keep_bias=KEEP_BIAS)
+            results[name, gap, seed] = train(
+                cell, gap, steps=MAX_STEPS, batch=BATCH, hidden=HIDDEN,
+                lr=lr, max_norm=MAX_NORM, n_test=N_TEST, seed=seed,
+                solved_loss=SOLVED_LOSS, keep_bias=KEEP_BIAS)
 _seconds = time.perf_counter() - _start
-accuracy = {name: np.array([[results[name, g, s].accuracy for s in SEEDS] for g in GAPS])
-            for name in MODELS}                 # (gaps, seeds)
-steps = {name: np.array([[results[name, g, s].steps for s in SEEDS] for g in GAPS])
-         for name in MODELS}
+# (gaps, seeds) arrays of test accuracy and of Adam steps used
+accuracy = {name: np.array([[results[name, g, s].accuracy for s in SEEDS]
+                            for g in GAPS]) for name in MODELS}
+steps = {name: np.array([[results[name, g, s].steps for s in SEEDS]
+                         for g in GAPS]) for name in MODELS}
 
-# %% table
-print("độ chính xác trên 1000 chuỗi kiểm tra (hai hạt giống ngẫu nhiên)")
-print(f"{'k':>20s}" + "".join(f"{g:>12d}" for g in GAPS))
+# %% table echo=false
+print(f"độ chính xác trên {N_TEST} chuỗi kiểm tra, hai hạt giống ngẫu nhiên")
+print(f"{'k':>17s}" + "".join(f"{g:>11d}" for g in GAPS))
 for name in MODELS:
-    cells = [" / ".join(f"{a:.2f}" for a in accuracy[name][i]) for i in range(len(GAPS))]
-    print(f"{name:>20s}" + "".join(f"{c:>12s}" for c in cells))
+    cells = [" / ".join(vi(a, ".2f") for a in accuracy[name][i])
+             for i in range(len(GAPS))]
+    print(f"{name:>17s}" + "".join(f"{c:>11s}" for c in cells))
 print("\nsố bước Adam đã dùng (dừng sớm khi đã giải xong)")
 for name in MODELS:
-    cells = [" / ".join(str(n) for n in steps[name][i]) for i in range(len(GAPS))]
-    print(f"{name:>20s}" + "".join(f"{c:>12s}" for c in cells))
+    cells = [" / ".join(str(n) for n in steps[name][i])
+             for i in range(len(GAPS))]
+    print(f"{name:>17s}" + "".join(f"{c:>11s}" for c in cells))
 
 mean = {name: accuracy[name].mean(axis=1) for name in MODELS}
 rnn_acc = dict(zip(GAPS, mean["RNN (tanh)"]))

@@ -65,7 +65,8 @@ def state_jacobian(W: np.ndarray, s: np.ndarray, t: int, k: int) -> np.ndarray:
     return J
 
 
-def jacobian_norms(W: np.ndarray, s: np.ndarray, max_lag: int, t_min: int = 0) -> np.ndarray:
+def jacobian_norms(W: np.ndarray, s: np.ndarray, max_lag: int,
+                   t_min: int = 0) -> np.ndarray:
     """norms[t, j] = ||ds_t/ds_{t-j}||_2 (largest singular value), j = 0..max_lag.
 
     Only rows t >= t_min are computed; NaN elsewhere and where t - j < 0.
@@ -74,18 +75,18 @@ def jacobian_norms(W: np.ndarray, s: np.ndarray, max_lag: int, t_min: int = 0) -
     singular value decompositions."""
     T, H = s.shape
     norms = np.full((T, max_lag + 1), np.nan)
-    D = 1.0 - s * s                                             # (T, H)  tanh'(a_j) for every step j
-    ts = np.arange(min(t_min, T), T)                            # the steps t measured
-    norms[ts, 0] = 1.0                                          # ds_t/ds_t = I
+    D = 1.0 - s * s                    # (T, H) tanh'(a_j) for every step j
+    ts = np.arange(min(t_min, T), T)   # the steps t measured
+    norms[ts, 0] = 1.0                 # ds_t/ds_t = I
     J = np.broadcast_to(np.eye(H, dtype=s.dtype), (len(ts), H, H))
     for j in range(1, max_lag + 1):
-        keep = ts >= j                                          # s_{t-j} must exist
+        keep = ts >= j                 # s_{t-j} must exist
         ts, J = ts[keep], J[keep]
         if len(ts) == 0:
             break
         # J held ds_t/ds_{t-j+1}: multiply on the right by one more step back,
         # diag(1 - s_{t-j+1}^2) W (scaling J's columns, then W)
-        J = (J * D[ts - j + 1][:, None, :]) @ W                 # ds_t/ds_{t-j}
+        J = (J * D[ts - j + 1][:, None, :]) @ W      # ds_t/ds_{t-j}
         norms[ts, j] = np.linalg.svd(J, compute_uv=False)[:, 0]
     return norms
 
@@ -129,14 +130,16 @@ def dW_by_lag(model, x, y) -> np.ndarray:
     o, s = model.forward(x)
     T, H = s.shape
     e = o.copy()
-    e[np.arange(T), y] -= 1                                     # dE_t/dz_t = o_t - onehot(y_t)
-    dE_ds = e @ model.V                                         # (T, H) row t: dE_t/ds_t
-    s_prev = np.vstack([np.zeros((1, H), s.dtype), s[:-1]])     # s_{k-1}, with s_{-1} = 0
+    e[np.arange(T), y] -= 1            # dE_t/dz_t = o_t - onehot(y_t)
+    dE_ds = e @ model.V                # (T, H) row t: dE_t/ds_t
+    # s_{k-1}, with s_{-1} = 0
+    s_prev = np.vstack([np.zeros((1, H), s.dtype), s[:-1]])
     C = np.zeros((T, H, H), s.dtype)
     for t in range(T):
         for k in range(t + 1):
-            g = dE_ds[t] @ state_jacobian(model.W, s, t, k)     # dE_t/ds_k (row vector)
-            C[t - k] += np.outer(g * (1 - s[k] ** 2), s_prev[k])  # times (ds_k/dW)_direct
+            # dE_t/ds_k (a row vector), times (ds_k/dW)_direct
+            g = dE_ds[t] @ state_jacobian(model.W, s, t, k)
+            C[t - k] += np.outer(g * (1 - s[k] ** 2), s_prev[k])
     return C
 
 

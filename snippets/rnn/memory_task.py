@@ -97,14 +97,16 @@ class Result:
     params: int = 0
 
 
-def train(cell: str, gap: int, steps: int = 600, batch: int = 256, hidden: int = 32,
-          lr: float = 1e-2, max_norm: float = 1.0, n_test: int = 1000, seed: int = 0,
-          solved_loss: float = 0.01, **net_options) -> Result:
-    """Train a fresh MemoryNet on at most `steps` fresh batches, then measure its
-    accuracy on n_test sequences it never saw.
+def train(cell: str, gap: int, steps: int = 600, batch: int = 256,
+          hidden: int = 32, lr: float = 1e-2, max_norm: float = 1.0,
+          n_test: int = 1000, seed: int = 0, solved_loss: float = 0.01,
+          **net_options) -> Result:
+    """Train a fresh MemoryNet on at most `steps` fresh batches, then
+    measure its accuracy on n_test sequences it never saw.
 
     Training stops early once the mean training loss of the last SOLVED_WINDOW
-    steps is below solved_loss (the task is solved; more steps would only cost time).
+    steps is below solved_loss (the task is solved; more steps would only
+    cost time).
     For a given gap and seed every model sees the same batches and test set.
     Adam, with gradients clipped to norm max_norm, so that a model fails
     because of what it cannot learn, not because one step blew up."""
@@ -112,7 +114,8 @@ def train(cell: str, gap: int, steps: int = 600, batch: int = 256, hidden: int =
     net = MemoryNet(cell, hidden, **net_options)
     opt = torch.optim.Adam(net.parameters(), lr=lr)
     rng = np.random.default_rng(seed)
-    x_test, y_test = make_batch(np.random.default_rng(seed + 10_000), n_test, gap)
+    x_test, y_test = make_batch(np.random.default_rng(seed + 10_000),
+                                n_test, gap)
     losses = []
     start = time.perf_counter()
     for _ in range(steps):
@@ -123,8 +126,10 @@ def train(cell: str, gap: int, steps: int = 600, batch: int = 256, hidden: int =
         nn.utils.clip_grad_norm_(net.parameters(), max_norm)
         opt.step()
         losses.append(float(loss.detach()))
-        if len(losses) >= SOLVED_WINDOW and sum(losses[-SOLVED_WINDOW:]) / SOLVED_WINDOW < solved_loss:
+        recent = losses[-SOLVED_WINDOW:]
+        solved = sum(recent) / SOLVED_WINDOW < solved_loss
+        if len(recent) == SOLVED_WINDOW and solved:
             break
     seconds = time.perf_counter() - start
-    return Result(cell, gap, seed, accuracy(net, x_test, y_test), len(losses), losses, seconds,
-                  n_params(net))
+    return Result(cell, gap, seed, accuracy(net, x_test, y_test),
+                  len(losses), losses, seconds, n_params(net))

@@ -33,6 +33,14 @@ def softmax(z: np.ndarray) -> np.ndarray:
     return e
 
 
+def softmax_inplace(z: np.ndarray) -> np.ndarray:
+    """softmax(z) written over z, with the same arithmetic as `softmax`."""
+    z -= z.max(axis=-1, keepdims=True)
+    np.exp(z, out=z)
+    z /= z.sum(axis=-1, keepdims=True)
+    return z
+
+
 def log_softmax(z: np.ndarray) -> np.ndarray:
     """log(softmax(z)) over the last axis, without forming softmax(z)."""
     z = z - z.max(axis=-1, keepdims=True)
@@ -61,15 +69,18 @@ class RNN:
     many earlier steps (t, t-1, ..., t-bptt_truncate); None = full BPTT.
     """
 
-    def __init__(self, word_dim: int, hidden_dim: int = 100, bptt_truncate: int | None = 4,
-                 seed: int = 0, dtype=np.float64):
+    def __init__(self, word_dim: int, hidden_dim: int = 100,
+                 bptt_truncate: int | None = 4, seed: int = 0,
+                 dtype=np.float64):
         rng = np.random.default_rng(seed)
         self.word_dim, self.hidden_dim = word_dim, hidden_dim
         self.bptt_truncate = bptt_truncate
         self.dtype = np.dtype(dtype)
-        self.U = uniform_init(rng, word_dim, (hidden_dim, word_dim), dtype)    # (H, K)
-        self.V = uniform_init(rng, hidden_dim, (word_dim, hidden_dim), dtype)  # (K, H)
-        self.W = uniform_init(rng, hidden_dim, (hidden_dim, hidden_dim), dtype)  # (H, H)
+        H, K = hidden_dim, word_dim
+        self.U = uniform_init(rng, K, (H, K), dtype)      # fan-in K
+        self.V = uniform_init(rng, H, (K, H), dtype)      # fan-in H
+        self.W = uniform_init(rng, H, (H, H), dtype)      # fan-in H
+        self._buffers = {}          # scratch arrays that sgd_step reuses
 
     # ------------------------------------------------------------ forward
 
@@ -87,11 +98,12 @@ class RNN:
     def forward(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """x: word indices (T,). Returns o (T, K) and s (T, H)."""
         s = self.states(x)                           # (T, H)
-        o = softmax(s @ self.V.T)                    # (T, K)  o_t = softmax(V s_t), all t at once
+        # (T, K) o_t = softmax(V s_t), every t in one matrix product
+        o = softmax(s @ self.V.T)
         return o, s
 
     def step(self, word: int, s_prev: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """One time step for generation: returns the scores V s_t (K,) and s_t (H,)."""
+        """One time step for generation: the scores V s_t (K,) and s_t."""
         s = np.tanh(self.U[:, word] + self.W @ s_prev)
         return self.V @ s, s
 
@@ -131,21 +143,30 @@ class RNN:
 
     # ----------------------------------------------------------- backward
 
-    def backward(self, x, y, o, s) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def backward(self, x, y, o, s
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Gradients from a forward pass, with dU left sparse.
 
         Returns da (T, H), dV (K, H), dW (H, H), where da[t] is the gradient
         with respect to a_t; since a_t = U[:, x_t] + ..., da[t] is also what
         column x_t of U receives (see dense_dU)."""
         T = len(y)
+        # dL/dz_t = o_t - onehot(y_t)         [softmax + cross-entropy]
         do = o.copy()                                 # (T, K)
-        do[np.arange(T), y] -= 1                      # dL/dz_t = o_t - onehot(y_t)         [softmax + cross-entropy]
-        dV = do.T @ s                                 # (K, H) dL/dV = sum_t dL/dz_t s_t^T  [z_t = V s_t]
-        ds = do @ self.V                              # (T, H) dL_t/ds_t = V^T dL/dz_t      [chain rule through z_t = V s_t]
-        dtanh = 1 - s * s                             # (T, H) ds_t/da_t = 1 - s_t^2        [tanh' = 1 - tanh^2]
-        da = backprop_through_time(ds * dtanh, dtanh, self.W, self.bptt_truncate)  # (T, H) dL/da_t  [chain rule back in time]
-        s_prev = np.vstack([np.zeros((1, self.hidden_dim), self.dtype), s[:-1]])    # (T, H) s_{t-1}
-        dW = da.T @ s_prev                            # (H, H) dL/dW = sum_t dL/da_t s_{t-1}^T  [a_t = U x_t + W s_{t-1}]
+        do[np.arange(T), y] -= 1
+        # dL/dV = sum_t dL/dz_t s_t^T           [z_t = V s_t]
+        dV = do.T @ s                                 # (K, H)
+        # dL_t/ds_t = V^T dL/dz_t               [chain rule through z_t]
+        ds = do @ self.V                              # (T, H)
+        # ds_t/da_t = 1 - s_t^2                 [tanh' = 1 - tanh^2]
+        dtanh = 1 - s * s                             # (T, H)
+        # dL/da_t                               [chain rule back in time]
+        da = backprop_through_time(ds * dtanh, dtanh, self.W,
+                                   self.bptt_truncate)  # (T, H)
+        s_prev = np.vstack([np.zeros((1, self.hidden_dim), self.dtype),
+                            s[:-1]])                  # (T, H) s_{t-1}
+        # dL/dW = sum_t dL/da_t s_{t-1}^T       [a_t = U x_t + W s_{t-1}]
+        dW = da.T @ s_prev                            # (H, H)
         return da, dV, dW
 
     def bptt(self, x, y) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -157,16 +178,63 @@ class RNN:
     # --------------------------------------------------------------- SGD
 
     def sgd_step(self, x, y, learning_rate: float) -> None:
-        """One SGD step on one sentence; only the columns x of U change."""
+        """One SGD step on one sentence; only the columns x of U change.
+
+        The gradients are those of `backward`, to the last bit, but no
+        large array is made afresh (a fresh (K, H) array costs more than
+        the arithmetic on it): the scores, then o_t, then dL/dz_t are
+        written over one reused (T, K) buffer, and V is updated in place,
+        a block of rows at a time, through one small reused buffer."""
+        T, lr = len(x), learning_rate
+        s = self.states(x)                            # (T, H)
+        do = self._buffer("scores", (T, self.word_dim))
+        np.matmul(s, self.V.T, out=do)                # z_t = V s_t
+        softmax_inplace(do)                           # o_t
+        do[np.arange(T), y] -= 1                      # dL/dz_t = o_t - y_t
+        ds = do @ self.V                              # (T, H) V^T dL/dz_t
+        dtanh = 1 - s * s                             # (T, H) tanh'(a_t)
+        da = backprop_through_time(ds * dtanh, dtanh, self.W,
+                                   self.bptt_truncate)  # (T, H) dL/da_t
+        s_prev = np.vstack([np.zeros((1, self.hidden_dim), self.dtype),
+                            s[:-1]])                  # (T, H) s_{t-1}
+        self.W -= lr * (da.T @ s_prev)                # dL/dW
+        # U[:, x_t] -= lr da_t; a repeated word's updates add up
+        np.add.at(self.U, (slice(None), x), -lr * da.T)
+        self._update_V(do, s, lr)                     # dL/dV = do^T s
+
+    def _update_V(self, do, s, lr: float, block: int = 256) -> None:
+        """V -= lr * do^T s, `block` rows of V at a time: each block of
+        the gradient is made in a small buffer that stays in the CPU's
+        cache, scaled, and subtracted from those rows of V."""
+        buf = self._buffer("dV", (block, self.hidden_dim))
+        for i in range(0, self.word_dim, block):
+            d = buf[: min(block, self.word_dim - i)]
+            np.matmul(do[:, i: i + len(d)].T, s, out=d)  # dL/dV, rows i..
+            d *= lr
+            self.V[i: i + len(d)] -= d
+
+    def _buffer(self, name: str, shape) -> np.ndarray:
+        """A reused scratch array of at least `shape` (rows grow as needed),
+        cut to `shape`; its contents are left over from earlier steps."""
+        buf = self._buffers.get(name)
+        if buf is None or buf.shape[0] < shape[0] or buf.dtype != self.dtype:
+            rows = max(shape[0], 2 * (0 if buf is None else buf.shape[0]), 32)
+            buf = self._buffers[name] = np.empty((rows, *shape[1:]), self.dtype)
+        return buf[: shape[0]]
+
+    def reference_sgd_step(self, x, y, learning_rate: float) -> None:
+        """The same step written plainly from `backward`: fresh arrays for
+        o, dL/dz and dL/dV. `sgd_step` must give exactly these parameters."""
         o, s = self.forward(x)
         da, dV, dW = self.backward(x, y, o, s)
-        dV *= learning_rate                           # in place: a fresh (K, H) temporary
-        self.V -= dV                                  # would cost more than the arithmetic
+        dV *= learning_rate
+        self.V -= dV
         self.W -= learning_rate * dW
-        np.add.at(self.U, (slice(None), x), -learning_rate * da.T)  # U[:, x_t] -= lr da_t (repeats add up)
+        np.add.at(self.U, (slice(None), x), -learning_rate * da.T)
 
 
-def backprop_through_time(delta: np.ndarray, dtanh: np.ndarray, W: np.ndarray,
+def backprop_through_time(delta: np.ndarray, dtanh: np.ndarray,
+                          W: np.ndarray,
                           bptt_truncate: int | None) -> np.ndarray:
     """Sum, for every step m, the gradients dL_t/da_m that reach it.
 
@@ -177,9 +245,10 @@ def backprop_through_time(delta: np.ndarray, dtanh: np.ndarray, W: np.ndarray,
     T = len(delta)
     if bptt_truncate is None or bptt_truncate >= T - 1:
         da = np.empty_like(delta)                     # (T, H)
-        carry = np.zeros_like(delta[0])               # (H,)  dL/da_{t+1}, all later losses
+        carry = np.zeros_like(delta[0])   # (H,) dL/da_{t+1}, all later losses
         for t in reversed(range(T)):
-            carry = delta[t] + (carry @ W) * dtanh[t]  # dL/da_t = dL_t/da_t + W^T dL/da_{t+1} * tanh'  [chain rule]
+            # dL/da_t = dL_t/da_t + W^T dL/da_{t+1} * tanh'   [chain rule]
+            carry = delta[t] + (carry @ W) * dtanh[t]
             da[t] = carry
         return da
     # Truncated: carry every loss back one step at a time, k times, all
@@ -187,21 +256,24 @@ def backprop_through_time(delta: np.ndarray, dtanh: np.ndarray, W: np.ndarray,
     da = delta.copy()                                 # (T, H)  lag 0
     lag = delta
     for j in range(1, bptt_truncate + 1):
-        lag = (lag[1:] @ W) * dtanh[: T - j]          # (T-j, H) dL_{m+j}/da_m = W^T dL_{m+j}/da_{m+1} * tanh'  [chain rule]
-        da[: T - j] += lag                            # sum over the losses reaching step m
+        # dL_{m+j}/da_m = W^T dL_{m+j}/da_{m+1} * tanh'   [chain rule]
+        lag = (lag[1:] @ W) * dtanh[: T - j]          # (T-j, H)
+        da[: T - j] += lag              # sum over the losses reaching step m
     return da
 
 
 def dense_dU(da: np.ndarray, x: np.ndarray, word_dim: int) -> np.ndarray:
     """Scatter da (T, H) into the columns x of a zero (H, K) matrix."""
     dU = np.zeros((da.shape[1], word_dim), da.dtype)  # (H, K)
-    np.add.at(dU, (slice(None), x), da.T)             # dL/dU[:, x_t] += da_t  [a_t = U[:, x_t] + ...]
+    # dL/dU[:, x_t] += da_t                  [a_t = U[:, x_t] + ...]
+    np.add.at(dU, (slice(None), x), da.T)
     return dU
 
 
 # ----------------------------------------------------------- gradient check
 
-def relative_error(analytic: np.ndarray, numeric: np.ndarray, floor: float = 1e-12) -> float:
+def relative_error(analytic: np.ndarray, numeric: np.ndarray,
+                   floor: float = 1e-12) -> float:
     """max_i |a_i - n_i| / max(|a_i| + |n_i|, floor)  (0 where both are ~0)."""
     diff = np.abs(analytic - numeric)
     scale = np.maximum(np.abs(analytic) + np.abs(numeric), floor)
@@ -232,20 +304,24 @@ def gradient_check(model: RNN, x, y, h: float = 1e-5, bptt=None) -> dict[str, fl
     full = copy.copy(model)                   # shares U, V, W with `model`
     full.bptt_truncate = None
     analytic = dict(zip("UVW", (bptt or full.bptt)(x, y)))
-    return {name: relative_error(analytic[name], numerical_gradient(full, name, x, y, h))
+    return {name: relative_error(analytic[name],
+                                 numerical_gradient(full, name, x, y, h))
             for name in "UVW"}
 
 
 # ----------------------------------------------------------------- training
 
-def train_with_sgd(model: RNN, X, Y, learning_rate: float = 0.005, nepoch: int = 1,
-                   evaluate_every: int | None = None, X_val=None, Y_val=None,
-                   log=None) -> list[dict]:
+def train_with_sgd(model: RNN, X, Y, learning_rate: float = 0.005,
+                   nepoch: int = 1, evaluate_every: int | None = None,
+                   X_val=None, Y_val=None, log=None,
+                   fmt=format) -> list[dict]:
     """Plain SGD, one sentence at a time, in the order given.
 
     Every `evaluate_every` sentences (default: once per epoch) and at the end,
     the mean loss is measured on (X_val, Y_val), or on (X, Y) if no
     validation set is given; when it went up, the learning rate is halved.
+    Each measurement is passed to `log` as a line of text, its numbers
+    written by fmt(value, spec) (e.g. fmt=snippets.rnn.fmt.vi).
     Returns the history: [{"seen", "loss", "learning_rate"}, ...]."""
     X_eval, Y_eval = (X, Y) if X_val is None else (X_val, Y_val)
     every = evaluate_every or len(X)
@@ -258,7 +334,8 @@ def train_with_sgd(model: RNN, X, Y, learning_rate: float = 0.005, nepoch: int =
             learning_rate *= 0.5                  # overshooting: take smaller steps
         history.append({"seen": seen, "loss": loss, "learning_rate": learning_rate})
         if log:
-            log(f"seen={seen:7d}  loss={loss:.4f}  lr={learning_rate:g}")
+            log(f"seen={seen:7d}  loss={fmt(loss, '.4f')}  "
+                f"lr={fmt(learning_rate, 'g')}")
 
     seen = 0
     evaluate(seen)
@@ -311,13 +388,15 @@ def main() -> None:
     X = [x for x in corpus.X_train if len(x) <= 20][:5000]
     Y = [y for y in corpus.y_train if len(y) <= 20][:5000]
     model = RNN(corpus.vocab_size, hidden_dim=50, bptt_truncate=4, seed=0)
-    print(f"K={corpus.vocab_size} H=50, {len(X)} training sentences, ln K = {np.log(corpus.vocab_size):.3f}")
+    print(f"K={corpus.vocab_size} H=50, {len(X)} training sentences, "
+          f"ln K = {np.log(corpus.vocab_size):.3f}")
     start = time.perf_counter()
     train_with_sgd(model, X, Y, learning_rate=0.005, nepoch=2, evaluate_every=2500,
                    X_val=corpus.X_val[:500], Y_val=corpus.y_val[:500], log=print)
     print(f"trained in {time.perf_counter() - start:.1f} s")
     for i in range(5):
-        print(" ".join(generate_sentence(model, corpus.index_to_word, seed=i, temperature=0.8)))
+        print(" ".join(generate_sentence(model, corpus.index_to_word,
+                                         seed=i, temperature=0.8)))
 
 
 if __name__ == "__main__":

@@ -156,6 +156,44 @@ def time_steps(x, y, word_dim: int = 8000, hidden_dim: int = 100, bptt_truncate:
     return interleaved_medians(steps, rounds)
 
 
+ALTERNATING_NAMES = ("numpy, reference step", "fast numpy")
+
+
+def time_steps_alternating(X, Y, word_dim: int = 8000, hidden_dim: int = 100,
+                           bptt_truncate: int = 4, learning_rate: float = 0.005,
+                           other_mb: int = 64, rounds: int = 60
+                           ) -> list[tuple[str, float]]:
+    """Median seconds of one SGD step as in training, float64: every timed
+    step is on the next sentence of (X, Y), and between two timed steps the
+    program does other work that pushes V out of the CPU's caches (it fills
+    and sums a fresh array of `other_mb` MB, as reading data, logging and
+    evaluating do in a training loop). The reference numpy step
+    (RNN.reference_sgd_step: fresh arrays) and the fast one (RNN.sgd_step:
+    reused buffers, V updated in place) take turns; they start from the
+    same parameters and stay equal. Returns [(name, seconds)] in
+    ALTERNATING_NAMES order."""
+    import numpy as np
+    from .numpy_rnn import RNN
+    models = [RNN(word_dim, hidden_dim, bptt_truncate, seed=0) for _ in range(2)]
+    steps = dict(zip(ALTERNATING_NAMES,
+                     (models[0].reference_sgd_step, models[1].sgd_step)))
+    times = {name: [] for name in steps}
+    n = other_mb * 2 ** 20 // 8
+
+    def other_work():
+        np.full(n, 1.0).sum()
+
+    for r in range(rounds + 1):                       # round 0 warms up
+        for name, step in steps.items():
+            x, y = X[r % len(X)], Y[r % len(Y)]
+            other_work()
+            start = time.perf_counter()
+            step(x, y, learning_rate)
+            if r:
+                times[name].append(time.perf_counter() - start)
+    return [(name, statistics.median(ts)) for name, ts in times.items()]
+
+
 TRAINER_NAMES = ("numpy, one sentence at a time", "torch by hand, batches of 32",
                  "nn.RNN, batches of 32")
 

@@ -144,6 +144,34 @@ def test_naive_and_fast_sgd_steps_agree_and_fast_touches_only_used_columns():
     assert np.all(np.any(fast.U[:, np.unique(x)] != U0[:, np.unique(x)], axis=0))
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("truncate", [None, 0, 3])
+def test_fast_sgd_step_equals_the_reference_step_exactly(truncate, dtype):
+    # word_dim 600 > the 256-row blocks of V's update; lengths 1 to 70 make
+    # the reused buffers grow; repeated words share a column of U
+    fast = RNN(600, 9, truncate, seed=3, dtype=dtype)
+    ref = RNN(600, 9, truncate, seed=3, dtype=dtype)
+    for i, T in enumerate((12, 1, 40, 5, 70, 33)):
+        x, y = sentence(600, T, 10 + i)
+        x[: T // 2] = x[0]
+        fast.sgd_step(x, y, 0.1)
+        ref.reference_sgd_step(x, y, 0.1)
+        for name in "UVW":
+            np.testing.assert_array_equal(getattr(fast, name), getattr(ref, name))
+    assert fast.V.dtype == fast.U.dtype == np.dtype(dtype)
+
+
+def test_fast_sgd_step_reuses_its_buffers_and_updates_v_in_place():
+    m = RNN(600, 9, 3, seed=3)
+    V = m.V
+    x, y = sentence(600, 12, 1)
+    m.sgd_step(x, y, 0.1)
+    buffers = {name: id(buf) for name, buf in m._buffers.items()}
+    assert sorted(buffers) == ["dV", "scores"]
+    m.sgd_step(*sentence(600, 20, 2), 0.1)
+    assert m.V is V and {name: id(buf) for name, buf in m._buffers.items()} == buffers
+
+
 def test_one_hot():
     np.testing.assert_array_equal(one_hot(2, 4), [0.0, 0.0, 1.0, 0.0])
 

@@ -68,3 +68,13 @@ def test_time_training_in_rounds_covers_every_sentence_once():
     assert [row["sentences"] for row in rows] == [5, 7, 7]
     assert rows[0]["tokens"] == 5 + 7 + 3 + 6 + 4 and rows[1]["tokens"] == rows[2]["tokens"] == 35
     assert all(row["tokens_per_s"] > 0 for row in rows)
+
+
+def test_time_steps_alternating_times_both_steps_on_a_tiny_model():
+    rng = np.random.default_rng(2)
+    X = [rng.integers(0, 30, n) for n in (5, 7, 3)]
+    Y = [rng.integers(0, 30, len(x)) for x in X]
+    rows = timing.time_steps_alternating(X, Y, word_dim=30, hidden_dim=4, bptt_truncate=2,
+                                         other_mb=1, rounds=4)
+    assert [name for name, _ in rows] == list(timing.ALTERNATING_NAMES)
+    assert all(seconds > 0 for _, seconds in rows)

@@ -1,0 +1,100 @@
+"""No sideways scrolling on a desktop: every post of the blog, loaded in Chromium at 1280 px,
+has no code block, table or display equation whose content is wider than its box.
+
+The site is built with Hugo from the committed results into a temporary folder and served
+locally (as in tests/test_browser.py). A failure names the post and each element that scrolls:
+its kind, its first characters and how many pixels it overflows by.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+from blogsite import REPO, build
+
+playwright_api = pytest.importorskip("playwright.sync_api",
+                                     reason="the playwright package is not installed")
+
+CHROMIUM = Path(os.environ.get("HUGOSNIP_CHROMIUM", "/usr/bin/chromium"))
+if not CHROMIUM.exists():
+    pytest.skip(f"no Chromium at {CHROMIUM} (setup.sh installs Debian's chromium)",
+                allow_module_level=True)
+
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+DESKTOP = {"width": 1280, "height": 800}
+POSTS = sorted((REPO / "content" / "posts").glob("*.md"))
+
+# Elements that would scroll sideways: code blocks (and the code inside them), tables and
+# display math, with every collapsed <details> box opened first, as a reader would. A 1 px
+# difference is rounding, not scrolling.
+OVERFLOWING = """() => {
+  for (const box of document.querySelectorAll('details')) box.open = true;
+  const sel = 'pre, pre > code, .highlight, table, .katex-display';
+  const out = [];
+  for (const el of document.querySelectorAll(sel)) {
+    const over = el.scrollWidth - el.clientWidth;
+    if (over > 1 && el.clientWidth > 0) {
+      const kind = el.matches('.katex-display') ? 'equation'
+                 : el.matches('table') ? 'table' : 'code';
+      const text = (el.textContent || '').trim().split('\\n')[0].slice(0, 60);
+      out.push(`${kind} ${el.tagName.toLowerCase()}.${el.className || '-'}: `
+               + `${over} px too wide: ${JSON.stringify(text)}`);
+    }
+  }
+  return out;
+}"""
+
+
+class Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("overflow")
+    run = build(REPO, tmp / "blog")
+    assert run.returncode == 0, run.stderr
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(tmp / "blog")))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield tmp / "blog", f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def page():
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        context = browser.new_context(viewport=DESKTOP)
+        yield context.new_page()
+        browser.close()
+
+
+def post_url(folder: Path, post: Path) -> str:
+    """The URL path of a post: the built page whose folder is named after its slug."""
+    slug = next((line.split(":", 1)[1].strip().strip('"')
+                 for line in post.read_text(encoding="utf-8").splitlines()
+                 if line.startswith("slug:")), post.stem)
+    pages = sorted(folder.glob(f"*/*/{slug}/index.html"))
+    assert pages, f"{post.relative_to(REPO)}: no built page for slug {slug!r}"
+    return "/" + pages[0].parent.relative_to(folder).as_posix() + "/"
+
+
+@pytest.mark.parametrize("post", POSTS, ids=[p.stem for p in POSTS])
+def test_no_element_scrolls_sideways_at_1280_px(site, page, post):
+    folder, base = site
+    url = post_url(folder, post)
+    page.goto(base + url)
+    page.wait_for_load_state("load")
+    assert page.evaluate("document.querySelectorAll('pre, .katex-display').length") > 0
+    wide = page.evaluate(OVERFLOWING)
+    assert not wide, f"{url} ({post.relative_to(REPO)}): {len(wide)} element(s) scroll " \
+                     "sideways at 1280 px:\n" + "\n".join(wide)
