@@ -72,6 +72,8 @@ def build(config: Config, *, explain: bool = False, jobs: int | None = None, run
         return report([HugoFailed("hugo", None, str(exc))])
     if code:
         return report([HugoFailed("hugo", None, f"Hugo failed with status {code} (its errors are above)")])
+    if failed := hugo.post_build(config.root, config.post_build):
+        return report([HugoFailed("config.toml", None, failed)])
     return EXIT_OK
 
 

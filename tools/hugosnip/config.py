@@ -23,6 +23,8 @@ class Config:
     memory_limit: int = 8192        # megabytes of address space per worker; 0 = no limit
     threads: int = 1                # BLAS/OpenMP/torch threads per worker (part of the cache key)
     decimal_mark: str = "."         # in figures' tick labels: "," for Vietnamese (part of the key)
+    post_build: tuple[str, ...] = ()  # a command run in the site's root after each Hugo build
+                                      # (build and serve), e.g. ["npx", "pagefind", "--site", "public"]
 
     @property
     def snippet_dir(self) -> Path:
@@ -42,7 +44,8 @@ class Config:
 
 
 _TYPES = {"snippets": str, "timeout": (int, float), "output_limit": int, "rtol": (int, float),
-          "seed": int, "jobs": int, "memory_limit": int, "threads": int, "decimal_mark": str}
+          "seed": int, "jobs": int, "memory_limit": int, "threads": int, "decimal_mark": str,
+          "post_build": list}
 
 
 def load(root: Path) -> Config:
@@ -66,4 +69,11 @@ def load(root: Path) -> Config:
     if values.get("decimal_mark", ".") not in (".", ","):
         raise ConfigError(CONFIG_FILE, None, f"[params.hugosnip].decimal_mark must be \".\" or \",\", "
                                              f"not {values['decimal_mark']!r}")
+    if "post_build" in values:
+        command = values["post_build"]
+        if not command or not all(isinstance(word, str) and word for word in command):
+            raise ConfigError(CONFIG_FILE, None, "[params.hugosnip].post_build must be a command as a list of "
+                                                 f"non-empty strings, e.g. [\"npx\", \"pagefind\", \"--site\", "
+                                                 f"\"public\"], not {command!r}")
+        values["post_build"] = tuple(command)
     return Config(root=root, **values)
