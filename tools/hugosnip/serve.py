@@ -74,8 +74,9 @@ def write_errors(config: Config, result: Update) -> bool:
 def _echo_hugo(proc: subprocess.Popen, rebuilt: queue.Queue, out, config: Config) -> None:
     for line in proc.stdout:
         print(f"hugo: {line.rstrip()}", file=out, flush=True)
-        if line.lstrip().startswith("Total in"):
+        if line.lstrip().startswith("Total in"):  # a rebuild
             rebuilt.put(time.time())
+        if line.lstrip().startswith(("Built in", "Total in")):  # the first build, a rebuild
             # hugo server writes the site to disk (public/) and serves it from there, so what
             # post_build adds (a search index) is served too.
             if failed := hugo.post_build(config.root, config.post_build):
