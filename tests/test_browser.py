@@ -432,6 +432,32 @@ def search(v: Visit, query: str) -> list[dict]:
 needs_pagefind = pytest.mark.skipif(not PAGEFIND.exists(), reason="pagefind is not installed (npm ci)")
 
 
+@needs_part1
+def test_part1_weighs_at_most_100_kb_gzipped_with_search_in_place(sites, browser):
+    """What a reader downloads for part 1, images excluded, as bench/page_weight.py counts it: the
+    HTML, CSS and scripts gzipped (as static hosts send them), the fonts (woff2) as they are."""
+    import gzip
+
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    got = []
+    page.on("response", got.append)
+    page.goto(sites["blog"] + PART1_URL, wait_until="load")
+    page.evaluate("document.fonts.ready.then(() => true)")
+    page.wait_for_load_state("networkidle")
+    sizes = {}
+    for response in got:
+        kind = response.request.resource_type
+        if kind in ("document", "stylesheet", "script"):
+            sizes[response.url] = len(gzip.compress(response.body(), 9))
+        elif kind == "font":
+            sizes[response.url] = len(response.body())
+    context.close()
+    assert any("/js/search." in url for url in sizes), sizes  # the search box's script is counted
+    assert not [url for url in sizes if "/pagefind/" in url]
+    assert sum(sizes.values()) <= 100 * 1024, sizes
+
+
 @needs_pagefind
 def test_search_index_loads_only_when_the_reader_searches(sites, visit):
     v = visit(sites["blog"], "/")
