@@ -562,3 +562,20 @@ def test_tables_get_headers_and_a_box_the_keyboard_can_scroll(tmp_path):
 def test_display_formulas_take_the_keyboard(public):
     doc = page(public, OLD_MATH)
     assert doc.count('<span class="katex-display" tabindex="0">') == doc.count('class="katex-display"') > 0
+
+
+def test_english_phrases_in_the_posts_say_their_language():
+    """A gloss of three or more English words in a Vietnamese sentence, "(Recurrent Neural Network)",
+    is marked <span lang="en"> so that a screen reader reads it in English (WCAG 3.1.2)."""
+    gloss = re.compile(r"\(((?:[A-Za-z-]+ ){2,}[A-Za-z-]+)( - [A-Z]+)?\)")
+    unmarked = []
+    for post in sorted((REPO / "content").rglob("*.md")):
+        fence = False
+        for n, line in enumerate(post.read_text(encoding="utf-8").splitlines(), 1):
+            if line.lstrip().startswith(("```", "~~~")):
+                fence = not fence
+            elif not fence and gloss.search(re.sub(r"`[^`]*`|\{\{<.*?>\}\}", "", line)):
+                unmarked.append(f"{post.relative_to(REPO)}:{n}")
+    assert not unmarked, unmarked
+    doc = (REPO / "content" / "posts" / "what-is-rnn.md").read_text(encoding="utf-8")
+    assert '(<span lang="en">Recurrent Neural Network - RNN</span>)' in doc
