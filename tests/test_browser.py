@@ -441,7 +441,7 @@ def test_part1_weighs_at_most_100_kb_gzipped_with_search_in_place(sites, browser
     context = browser.new_context(viewport=DESKTOP)
     page = context.new_page()
     got = []
-    page.on("response", got.append)
+    page.on("response", lambda r: got.append(r))
     page.goto(sites["blog"] + PART1_URL, wait_until="load")
     page.evaluate("document.fonts.ready.then(() => true)")
     page.wait_for_load_state("networkidle")
@@ -509,3 +509,15 @@ def test_search_box_without_an_index_says_how_to_make_it(sites, visit):
     assert status.inner_text().startswith("Trang này chưa có chỉ mục tìm kiếm")
     assert "npx pagefind --site public" in status.inner_text()
     assert v.failed and all("/pagefind/pagefind.js" in f for f in v.failed), v.failed
+
+
+@needs_pagefind
+@pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed (npm ci)")
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_open_search_results_pass_axe(sites, visit, scheme):
+    v = visit(sites["blog"], "/", scheme=scheme, viewport=PHONE)
+    assert search(v, "đạo hàm")
+    v.page.add_script_tag(path=str(AXE))
+    assert v.page.locator(".search-results").is_visible()
+    assert not axe_violations(v), axe_violations(v)
+    v.check_clean()

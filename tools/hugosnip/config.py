@@ -24,7 +24,7 @@ class Config:
     threads: int = 1                # BLAS/OpenMP/torch threads per worker (part of the cache key)
     decimal_mark: str = "."         # in figures' tick labels: "," for Vietnamese (part of the key)
     post_build: tuple[str, ...] = ()  # a command run in the site's root after each Hugo build
-                                      # (build and serve), e.g. ["npx", "pagefind", "--site", "public"]
+                                      # (build and serve), e.g. ["node_modules/.bin/pagefind"]
 
     @property
     def snippet_dir(self) -> Path:
@@ -73,7 +73,7 @@ def load(root: Path) -> Config:
         command = values["post_build"]
         if not command or not all(isinstance(word, str) and word for word in command):
             raise ConfigError(CONFIG_FILE, None, "[params.hugosnip].post_build must be a command as a list of "
-                                                 f"non-empty strings, e.g. [\"npx\", \"pagefind\", \"--site\", "
+                                                 f"non-empty strings, e.g. [\"node_modules/.bin/pagefind\", \"--site\", "
                                                  f"\"public\"], not {command!r}")
         values["post_build"] = tuple(command)
     return Config(root=root, **values)
