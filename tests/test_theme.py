@@ -537,6 +537,7 @@ def test_favicon_svg_and_ico(public):
 def test_search_box_points_at_the_index_under_the_site_address(public, deployed):
     for site, prefix in ((public, "/"), (deployed, "/blog/")):
         doc = page(site, OLD_IMAGES)
+        assert doc.startswith('<!doctype html>\n<html lang="vi">')  # Pagefind indexes it as Vietnamese
         header = re.search(r'(?s)<header class="site-header">.*?</header>', doc)[0]
         assert '<search class="site-search" hidden>' in header  # shown by search.js
         assert f'data-bundle="{prefix}pagefind/pagefind.js" data-base="{prefix}"' in header
