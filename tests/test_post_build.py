@@ -3,12 +3,17 @@ Hugo built the site (`hugosnip build`; `hugosnip serve` after each render), e.g.
 
 from __future__ import annotations
 
+import signal
+import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
 
 from conftest import write
+from test_serve import free_port
 from hugosnip.config import load
 from hugosnip.errors import ConfigError
 
@@ -70,3 +75,42 @@ def test_the_setting_must_be_a_command_as_a_list_of_words(tmp_path, value):
 def test_the_default_is_no_command(tmp_path):
     write(tmp_path / "config.toml", 'baseURL = "/"\n')
     assert load(tmp_path).post_build == ()
+
+
+COUNT_RUNS = "import pathlib; p = pathlib.Path('public/runs.txt'); p.write_text(p.read_text() + 'x' if p.exists() else 'x')"
+
+
+def fetch(url: str) -> str | None:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.read().decode("utf-8")
+    except OSError:
+        return None
+
+
+def wait_until(predicate, seconds: float = 90):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if (value := predicate()) is not None:
+            return value
+        time.sleep(0.2)
+    raise AssertionError("timed out")
+
+
+def test_serve_runs_the_command_after_each_render_and_serves_what_it_wrote(tmp_path):
+    root = tiny_site(tmp_path / "site", toml_list(sys.executable, "-c", COUNT_RUNS))
+    port = free_port()
+    log = open(tmp_path / "serve.log", "w+")
+    proc = subprocess.Popen([sys.executable, "-m", "hugosnip.cli", "-C", str(root), "serve", "--port", str(port)],
+                            stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/runs.txt"
+    try:
+        first = wait_until(lambda: fetch(url))  # written into public/ after the first build, and served
+        assert first == "x"
+        write(root / "content" / "_index.md", "---\ntitle: t2\n---\n")
+        assert wait_until(lambda: fetch(url) if fetch(url) == "xx" else None) == "xx"  # after the rebuild
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=30)
+        log.seek(0)
+        print(log.read())
