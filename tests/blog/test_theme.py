@@ -86,7 +86,7 @@ def test_old_escapes_are_undone_as_the_old_engine_did(public):
 
 def display_math(fragment: str) -> list[str]:
     """The MathML of each display formula."""
-    return [m.split("</math>")[0] for m in fragment.split('<span class="katex-display">')[1:]]
+    return [m.split("</math>")[0] for m in re.split(r'<span class="katex-display"[^>]*>', fragment)[1:]]
 
 
 def test_old_line_breaks_give_two_rows(public):
@@ -304,12 +304,12 @@ def test_fancybox_links_the_large_image_and_groups(public):
 
 def test_lightbox_script_only_where_needed_deferred_at_the_end(public):
     doc = page(public, OLD_IMAGES)
-    scripts = re.findall(r"<script\b[^>]*>", doc)
+    scripts = [s for s in re.findall(r"<script\b[^>]*>", doc) if "/js/search." not in s]  # search: every page
     assert len(scripts) == 1 and " defer" in scripts[0] and 'src="/js/lightbox.' in scripts[0]
     assert doc.index(scripts[0]) > doc.index("</main>")
     assert 'data-close="Đóng"' in scripts[0]
     for other in (OLD_MATH, PLAIN_MATH, ""):
-        assert "<script" not in page(public, other)
+        assert "/js/lightbox." not in page(public, other)
 
 
 def test_image_shortcode_refuses_unknown_parameters(tmp_path):
@@ -521,3 +521,150 @@ def test_templates_hold_no_vietnamese_text():
     for tpl in (THEME / "layouts").rglob("*.*"):
         code = re.sub(r"(?s)\{\{-? /\*.*?\*/ -?\}\}", "", tpl.read_text(encoding="utf-8"))
         assert not letters.search(code), tpl
+
+
+# ---------------------------------------------------------------- built for the real address
+
+SITE = "https://example.org/blog/"
+
+
+@pytest.fixture(scope="module")
+def deployed(tmp_path_factory):
+    """The fixture site built as the deploy step builds it: hugo --baseURL <the real address>."""
+    root = oldposts_site(tmp_path_factory.mktemp("deployed") / "site")
+    run = build(root, root / "public", BASEURL=SITE)
+    assert run.returncode == 0, run.stderr
+    return root / "public"
+
+
+def absolute(url: str) -> bool:
+    return re.match(r"https?://[^/\s]+/", url or "") is not None
+
+
+def check_rss(path: Path) -> int:
+    """Check one feed against RSS 2.0's rules; returns its number of items."""
+    from email.utils import parsedate_to_datetime
+    from xml.etree import ElementTree
+
+    root = ElementTree.fromstring(path.read_bytes())  # well-formed XML, or this raises
+    where = path.as_posix()
+    assert root.tag == "rss" and root.get("version") == "2.0", where
+    channels = root.findall("channel")
+    assert len(channels) == 1, where
+    channel = channels[0]
+    for name in ("title", "link", "description"):  # required, each once
+        assert len(channel.findall(name)) == 1 and channel.findtext(name).strip(), (where, name)
+    assert absolute(channel.findtext("link")), (where, channel.findtext("link"))
+    self_link = channel.find("{http://www.w3.org/2005/Atom}link")
+    assert self_link is not None and self_link.get("rel") == "self" and absolute(self_link.get("href")), where
+    if channel.find("lastBuildDate") is not None:
+        parsedate_to_datetime(channel.findtext("lastBuildDate"))
+    items = channel.findall("item")
+    for item in items:
+        assert (item.findtext("title") or item.findtext("description") or "").strip(), where
+        assert absolute(item.findtext("link")), (where, item.findtext("link"))
+        assert item.findtext("guid") == item.findtext("link")  # a permalink guid
+        assert parsedate_to_datetime(item.findtext("pubDate")).tzinfo is not None
+        body = item.findtext("description") or ""
+        for url in re.findall(r'(?:src|href)="([^"]*)"', body):
+            assert absolute(url) or url.startswith("#"), (where, url)
+    return len(items)
+
+
+def test_feeds_are_rss_2_with_absolute_links(deployed):
+    feeds = sorted(deployed.rglob("index.xml"))
+    assert len(feeds) >= 5, feeds
+    assert check_rss(deployed / "index.xml") == 6
+    for feed in feeds:
+        check_rss(feed)
+    rss = (deployed / "index.xml").read_text(encoding="utf-8")
+    assert f"<link>{SITE}2017/09/old-images/</link>" in rss
+    assert f'src=&#34;{SITE}img/' in rss or f"src=&#34;/blog/img/" not in rss
+
+
+def test_the_local_build_keeps_root_relative_links(public):
+    rss = (public / "index.xml").read_text(encoding="utf-8")
+    links = re.findall(r"<(?:link|guid)>([^<]*)<", rss)
+    assert "/2017/09/old-images/" in links and all(link.startswith("/") for link in links), links
+
+
+def meta(doc: str) -> dict[str, str]:
+    head = doc.split("</head>")[0]
+    return {html.unescape(k): html.unescape(v)
+            for k, v in re.findall(r'<meta (?:property|name)="([^"]+)" content="([^"]*)"', head)}
+
+
+def test_link_previews_name_the_post_and_its_first_figure(deployed):
+    doc = page(deployed, OLD_IMAGES)
+    m = meta(doc)
+    content = doc.split('<div class="post-content">')[1]
+    images = [html.unescape(src) for src in re.findall(r'<img[^>]*?\ssrc="([^"]+)"', content)]
+    assert images[0].endswith(".svg") and images[1].endswith(".png")
+    first = images[1]  # the first raster image: not every previewer shows SVG
+    assert m["og:title"] == m["twitter:title"] == re.search(r'<h1 class="post-title">(.*?)</h1>', doc)[1]
+    assert m["og:type"] == "article"
+    assert m["og:url"] == f"{SITE}2017/09/old-images/"
+    assert m["og:image"] == m["twitter:image"] == "https://example.org" + first
+    assert m["twitter:card"] == "summary_large_image"
+    assert m["og:description"] and m["og:description"] == m["twitter:description"]
+    assert m["og:site_name"] == "Học sâu từng bước"
+    home = meta(page(deployed, ""))
+    assert home["og:type"] == "website" and home["og:url"] == SITE and "og:image" not in home
+    assert home["twitter:card"] == "summary"
+
+
+def test_favicon_svg_and_ico(public):
+    ico = (public / "favicon.ico").read_bytes()
+    assert ico[:4] == b"\x00\x00\x01\x00" and int.from_bytes(ico[4:6], "little") >= 2
+    xml.dom.minidom.parseString((public / "favicon.svg").read_bytes())
+    head = page(public, "").split("</head>")[0]
+    assert '<link rel="icon" href="/favicon.svg" type="image/svg+xml">' in head
+    assert '<link rel="icon" href="/favicon.ico"' in head
+
+
+def test_search_box_points_at_the_index_under_the_site_address(public, deployed):
+    for site, prefix in ((public, "/"), (deployed, "/blog/")):
+        doc = page(site, OLD_IMAGES)
+        assert doc.startswith('<!doctype html>\n<html lang="vi">')  # Pagefind indexes it as Vietnamese
+        header = re.search(r'(?s)<header class="site-header">.*?</header>', doc)[0]
+        assert '<search class="site-search" hidden>' in header  # shown by search.js
+        assert f'data-bundle="{prefix}pagefind/pagefind.js" data-base="{prefix}"' in header
+        assert '<label class="visually-hidden" for="search-q">Tìm trong các bài viết</label>' in header
+        assert re.search(r'<script src="[^"]*/js/search\.[^"]+\.js" integrity="[^"]+" defer></script>', doc)
+        assert "data-pagefind-body" in doc and "data-pagefind-body" not in page(site, "")
+
+
+# ---------------------------------------------------------------- keyboard and tables
+
+def test_tables_get_headers_and_a_box_the_keyboard_can_scroll(tmp_path):
+    root, run = one_post(tmp_path, "table.md", "---\ntitle: Bảng\ndate: 2020-01-01\n---\n\n"
+                         "| đại lượng | RNN |\n|---|--:|\n| số tham số | 12 |\n\n| a | b |\n|---|---|\n| 1 | 2 |\n")
+    assert run.returncode == 0, run.stderr
+    doc = next((root / "public").rglob("table/index.html")).read_text(encoding="utf-8")
+    assert doc.count('<div class="table-wrap" tabindex="0" role="region" aria-label="Bảng 1">') == 1
+    assert doc.count('aria-label="Bảng 2"') == 1
+    assert '<th scope="col">đại lượng</th>' in doc
+    assert '<th scope="col" style="text-align: right">RNN</th>' in doc
+    assert '<td style="text-align: right">12</td>' in doc
+
+
+def test_display_formulas_take_the_keyboard(public):
+    doc = page(public, OLD_MATH)
+    assert doc.count('<span class="katex-display" tabindex="0">') == doc.count('class="katex-display"') > 0
+
+
+def test_english_phrases_in_the_posts_say_their_language():
+    """A gloss of three or more English words in a Vietnamese sentence, "(Recurrent Neural Network)",
+    is marked <span lang="en"> so that a screen reader reads it in English (WCAG 3.1.2)."""
+    gloss = re.compile(r"\(((?:[A-Za-z-]+ ){2,}[A-Za-z-]+)( - [A-Z]+)?\)")
+    unmarked = []
+    for post in sorted((REPO / "content").rglob("*.md")):
+        fence = False
+        for n, line in enumerate(post.read_text(encoding="utf-8").splitlines(), 1):
+            if line.lstrip().startswith(("```", "~~~")):
+                fence = not fence
+            elif not fence and gloss.search(re.sub(r"`[^`]*`|\{\{<.*?>\}\}", "", line)):
+                unmarked.append(f"{post.relative_to(REPO)}:{n}")
+    assert not unmarked, unmarked
+    doc = (REPO / "content" / "posts" / "what-is-rnn.md").read_text(encoding="utf-8")
+    assert '(<span lang="en">Recurrent Neural Network - RNN</span>)' in doc

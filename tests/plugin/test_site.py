@@ -36,8 +36,8 @@ def test_snippet_output_is_text_never_markup(public):
 def test_cell_shows_highlighted_code_output_and_value(public):
     html = post(public)
     assert '<span class="n">x</span> <span class="o">=</span> <span class="n">double</span>' in html
-    assert '<pre class="hugosnip-stdout"><code>x = 42\n</code></pre>' in html
-    assert '<pre class="hugosnip-repr"><code>5.25</code></pre>' in html
+    assert '<pre class="hugosnip-stdout" tabindex="0"><code>x = 42\n</code></pre>' in html
+    assert '<pre class="hugosnip-repr" tabindex="0"><code>5.25</code></pre>' in html
 
 
 def test_source_of_a_method_by_dotted_name(public):

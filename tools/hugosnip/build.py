@@ -101,6 +101,9 @@ def build(config: Config, *, explain: bool = False, jobs: int | None = None, run
         from .doctor import diagnose   # a setup problem (no theme component, …) says what to change
         problems += diagnose(config.root)
         return report(problems)
+    if failed := hugo.post_build(config.root, config.post_build):
+        from . import hugoconfig
+        return report([HugoFailed(hugoconfig.main_file(config.root), None, failed)])
     return EXIT_OK
 
 

@@ -30,6 +30,8 @@ class Config:
     language: str = "en"                 # defaultContentLanguage
     scheduler: str = "local"        # "local", or a Dask scheduler's address (tcp://host:8786): cluster.py
     source_url: str = ""            # a cell's source online, "https://…/{path}#L{line}"; "" = no link
+    post_build: tuple[str, ...] = ()  # a command run in the site's root after each Hugo build
+                                      # (build and serve), e.g. ["node_modules/.bin/pagefind"]
 
     @property
     def snippet_dir(self) -> Path:
@@ -55,7 +57,7 @@ class Config:
 _TYPES = {"snippets": str, "timeout": (int, float), "output_limit": int, "rtol": (int, float),
           "seed": int, "jobs": int, "memory_limit": int, "threads": int, "decimal_mark": str,
           "math": str, "dark": str, "figure_limit": int,
-          "scheduler": str, "source_url": str}
+          "scheduler": str, "source_url": str, "post_build": list}
 _CHOICES = {"decimal_mark": (".", ","), "math": ("katex", "none"), "dark": ("class", "system")}
 _FROM_HUGO = {"root", "content_dirs", "language"}
 
@@ -80,6 +82,13 @@ def load(root: Path) -> Config:
         if isinstance(value, bool) or not isinstance(value, _TYPES[name]):
             raise ConfigError(where, _line_of(root, name), f"[params.hugosnip].{name} has the wrong type: {value!r}")
         values[name] = value
+    if "post_build" in values:
+        command = values["post_build"]
+        if not command or not all(isinstance(word, str) and word for word in command):
+            raise ConfigError(where, _line_of(root, "post_build"),
+                              "[params.hugosnip].post_build must be a command as a list of non-empty strings, "
+                              f"e.g. [\"node_modules/.bin/pagefind\", \"--site\", \"public\"], not {command!r}")
+        values["post_build"] = tuple(command)
     for name, choices in _CHOICES.items():
         if name in values and values[name] not in choices:
             raise ConfigError(where, _line_of(root, name), f"[params.hugosnip].{name} must be "

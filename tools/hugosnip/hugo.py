@@ -49,3 +49,17 @@ def cancel(proc: subprocess.Popen | None) -> None:
         proc.kill()
     if proc is not None:
         proc.communicate()
+
+
+def post_build(root: Path, command: tuple[str, ...]) -> str | None:
+    """Run the site's ``post_build`` command (e.g. a search indexer) in ROOT after Hugo built the
+    site; None when it succeeded (or there is none), else what went wrong."""
+    if not command:
+        return None
+    try:
+        code = subprocess.run(list(command), cwd=root).returncode
+    except OSError as exc:
+        return f"post_build command {' '.join(command)!r} could not start: {exc}"
+    if code:
+        return f"post_build command {' '.join(command)!r} failed with status {code} (its errors are above)"
+    return None

@@ -70,11 +70,16 @@ def write_errors(config: Config, result: Update) -> bool:
     return True
 
 
-def _echo_hugo(proc: subprocess.Popen, rebuilt: queue.Queue, out) -> None:
+def _echo_hugo(proc: subprocess.Popen, rebuilt: queue.Queue, out, config: Config) -> None:
     for line in proc.stdout:
         print(f"hugo: {line.rstrip()}", file=out, flush=True)
-        if line.lstrip().startswith("Total in"):
+        if line.lstrip().startswith("Total in"):  # a rebuild
             rebuilt.put(time.time())
+        if line.lstrip().startswith(("Built in", "Total in")):  # the first build, a rebuild
+            # hugo server writes the site to disk (public/) and serves it from there, so what
+            # post_build adds (a search index) is served too.
+            if failed := hugo.post_build(config.root, config.post_build):
+                print(f"hugosnip: {failed}", file=out, flush=True)
 
 
 def serve(config: Config, port: int = 1313, out=None) -> int:
@@ -88,7 +93,7 @@ def serve(config: Config, port: int = 1313, out=None) -> int:
                             cwd=config.root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             start_new_session=True)
     rebuilt: queue.Queue = queue.Queue()
-    threading.Thread(target=_echo_hugo, args=(proc, rebuilt, out), daemon=True).start()
+    threading.Thread(target=_echo_hugo, args=(proc, rebuilt, out, config), daemon=True).start()
     seen = watched(config)
     try:
         while proc.poll() is None:
