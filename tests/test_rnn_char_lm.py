@@ -151,3 +151,13 @@ def test_bits_per_char_without_carry_reads_each_chunk_alone():
     assert cl.bits_per_char(net, data, batch=2, T=7, carry=False) == pytest.approx(expected,
                                                                                   rel=1e-6)
     assert cl.bits_per_char(net, data, batch=2, T=7) != pytest.approx(expected, rel=1e-6)
+
+
+def test_play_script_keeps_speakers_and_verse_lines():
+    markdown = ("# Hamlet\n\n## ACT I\n\n_Enter BERNARDO_\n\n**BERNARDO**  \nWho's there?\n\n"
+                "**FRANCISCO**  \nFor this relief much thanks: 'tis bitter cold,  \n"
+                "And I am sick at heart\\--\n_Aside_\n\nAnd *so* on.\n")
+    assert cl.play_script(markdown) == (
+        "BERNARDO\nWho's there?\n\n"
+        "FRANCISCO\nFor this relief much thanks: 'tis bitter cold,\nAnd I am sick at heart--\n\n"
+        "And so on.\n\n")

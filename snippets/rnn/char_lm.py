@@ -13,6 +13,7 @@ loss is reported in bits per character (the cross-entropy with log base 2).
 from __future__ import annotations
 
 import math
+import re
 import time
 from dataclasses import dataclass
 
@@ -42,15 +43,35 @@ class CharCorpus:
         return "".join(self.chars[int(i)] for i in indices)
 
 
+def play_script(markdown: str) -> str:
+    """One play as it is printed: each speech is the speaker's name on a line of its
+    own, then the speech line by line (verse keeps its line breaks), then a blank
+    line. Headings and stage directions are left out; Markdown marks are removed."""
+    speeches = []
+    for block in re.split(r"\n\s*\n", markdown):          # blank line = new block
+        lines = [line.strip() for line in block.strip().splitlines()]
+        if not lines or lines[0].startswith("#"):
+            continue                                      # heading
+        if lines[0].startswith("_") and lines[-1].endswith("_"):
+            continue                                      # stage direction
+        name = re.fullmatch(r"\*\*([^*]+)\*\*", lines[0])
+        lines = [l for l in lines[1 if name else 0:] if not re.fullmatch(r"_[^_]*_", l)]
+        lines = [re.sub(r"[_*\[\]]", "", re.sub(r"\\(.)", r"\1", l)).strip() for l in lines]
+        lines = [l for l in lines if l]
+        if lines:
+            speeches.append("\n".join(([name.group(1).strip()] if name else []) + lines))
+    return "\n\n".join(speeches) + "\n\n"
+
+
 def plays_corpus(n_val_plays: int = 2) -> CharCorpus:
-    """The plays of part 2 as text, one speech a line; the last n_val_plays plays
-    (in file order) are the validation text, the others the training text."""
-    from .data import play_paths, read_plays
+    """The plays of part 2 as printed (play_script); the last n_val_plays plays (in
+    file order) are the validation text, the others the training text."""
+    from .data import play_paths
     paths = play_paths()
     if not 0 < n_val_plays < len(paths):
         raise ValueError(f"n_val_plays must be between 1 and {len(paths) - 1}, "
                          f"not {n_val_plays}")
-    text = lambda ps: "\n".join(read_plays(ps)) + "\n"
+    text = lambda ps: "".join(play_script(p.read_text(encoding="utf-8")) for p in ps)
     return CharCorpus.from_texts(text(paths[:-n_val_plays]), text(paths[-n_val_plays:]))
 
 
