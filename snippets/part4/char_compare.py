@@ -122,7 +122,7 @@ for run in RUNS:
             color=COLORS[run], linestyle="--" if run == "rnn_slow" else "-",
             label=f"{name}, H = {hidden['rnn' if run == 'rnn_slow' else run]}: "
                   f"{bpc[run]:.3f}".replace(".", ","))
-top = max(histories[run][1]["bpc"] for run in RUNS)   # the first point is off the chart
+top = max(r["bpc"] for run in RUNS for r in histories[run][1:])  # the untrained point is off
 ax.set_ylim(0.95 * min(bpc.values()), 1.03 * top)
 ax.set_xlim(0, chars_seen / 1e6 * 1.02)
 ax.set_xlabel("số ký tự đã học (triệu)")
