@@ -135,7 +135,7 @@ for i in range(len(cols) - 1):
 # %% deep_bidirectional echo=false
 # Deep bidirectional RNN: two bidirectional layers stacked; layer 2 reads, at each step, both
 # hidden states of layer 1.
-fig, ax = new_figure((-2.3, 7.9), (-0.75, 8.15))
+fig, ax = new_figure((-2.75, 7.95), (-0.85, 8.3))
 cols = [0.0, 2.6, 5.2]
 steps = ["t-1", "t", "t+1"]
 rows = {1: (1.6, 2.9), 2: (4.4, 5.7)}   # layer -> heights of its forward and backward chains
@@ -144,7 +144,7 @@ dx = 0.55                               # forward chain left of the column, back
 half_h = 0.34 * 0.85                    # half the height of a hidden-state box
 for layer, (F, B) in rows.items():
     band(ax, cols[0] - 1.05, cols[-1] + 1.05, F - 0.5, B + 0.5, COLORS["s"])
-    text(ax, (-1.65, (F + B) / 2), f"tầng {layer}", color=INK, fontsize=WORD)
+    text(ax, (-1.2, (F + B) / 2), f"tầng {layer}", color=INK, fontsize=WORD, ha="right")
 layers = {}
 for layer, (F, B) in rows.items():
     layers[layer] = [(node(ax, (cx - dx, F), "s", "→", size=0.34, fontsize=LABEL - 2),
@@ -157,8 +157,9 @@ for layer, (F, B) in rows.items():
         arrow(ax, bwd[i + 1], bwd[i], COLORS["W"])
 (F1, B1), (F2, B2) = rows[1], rows[2]
 for j, (cx, t) in enumerate(zip(cols, steps)):
-    xt = node(ax, (cx, 0), "x", f"$x_{{{t}}}$", size=0.5, fontsize=LABEL - 2)
-    ot = node(ax, (cx, O), "o", f"$o_{{{t}}}$", size=0.5, fontsize=LABEL - 2)
+    # circles wide enough for the widest label, x_{t+1}, with a margin
+    xt = node(ax, (cx, 0), "x", f"$x_{{{t}}}$", size=0.62, fontsize=LABEL - 5)
+    ot = node(ax, (cx, O), "o", f"$o_{{{t}}}$", size=0.62, fontsize=LABEL - 5)
     f1, b1 = layers[1][j]
     f2, b2 = layers[2][j]
     arrow(ax, xt, f1, COLORS["U"])

@@ -130,3 +130,36 @@ def trapezoid(ax, centre, w_in, w_out, h, color, label):
     ax.add_patch(patch)
     text(ax, centre, label, color=INK, fontsize=WORD, fontweight="bold")
     return patch
+
+
+# ------------------------------------------------- cells with gates (parts 3 and 4)
+
+def op(ax, xy, symbol, color=INK, size=0.26, fontsize=WORD):
+    """A pointwise operation: a small circle with ×, + or 1−."""
+    patch = Circle(xy, size, facecolor=CARD, edgecolor=color, linewidth=1.8, zorder=3)
+    ax.add_patch(patch)
+    ax.text(xy[0], xy[1], symbol, color=color, fontsize=fontsize, ha="center", va="center",
+            zorder=4)
+    return patch
+
+
+def gate(ax, xy, label, color, width=1.0, height=0.62, fontsize=WORD - 2):
+    """A layer of the cell (sigmoid or tanh of a weighted sum): a small filled box."""
+    patch = FancyBboxPatch((xy[0] - width / 2, xy[1] - height / 2), width, height,
+                           boxstyle="round,pad=0,rounding_size=0.1", facecolor=tint(color, 0.75),
+                           edgecolor=color, linewidth=1.8, zorder=3)
+    ax.add_patch(patch)
+    ax.text(xy[0], xy[1], label, color=INK, fontsize=fontsize, ha="center", va="center",
+            zorder=4)
+    return patch
+
+
+def line(ax, points, color=GREY, lw=2.0, arrow_end=True, zorder=2, dashed=False):
+    """A polyline through points, with an arrow head at the end (a wire of a cell)."""
+    xs, ys = zip(*points)
+    ax.plot(xs[:-1] + (xs[-1],), ys, color=color, linewidth=lw, zorder=zorder,
+            solid_capstyle="round", linestyle="--" if dashed else "-")
+    if arrow_end:
+        ax.add_patch(FancyArrowPatch(points[-2], points[-1], arrowstyle="-|>", mutation_scale=16,
+                                     linewidth=0, color=color, shrinkA=0, shrinkB=0,
+                                     zorder=zorder))
