@@ -20,6 +20,7 @@ import torch
 
 from snippets.rnn.char_lm import (CharLM, bits_per_char, hidden_for, param_count,
                                   plays_corpus, sample, train_char_lm)
+from snippets.rnn.fmt import vi
 from snippets.rnn.timing import set_threads
 
 set_threads(1)                  # one thread; the other core runs the rest of the build
@@ -66,8 +67,8 @@ for run in RUNS:
                                    T=STEPS, learning_rate=lr, clip=CLIP,
                                    eval_every=EVAL_EVERY, seed=0)
     print(f"{NAMES[run]}: bit mỗi ký tự trên tập kiểm định",
-          " → ".join(f"{h['bpc']:.2f}" for h in histories[run][2::2]),
-          f"→ {histories[run][-1]['bpc']:.3f}")
+          " → ".join(vi(h["bpc"], ".2f") for h in histories[run][2::2]),
+          f"→ {vi(histories[run][-1]['bpc'], '.3f')}")
 bpc = {run: histories[run][-1]["bpc"] for run in RUNS}
 rnn_fast_bpc, rnn_slow_bpc = bpc["rnn"], bpc["rnn_slow"]
 # the better of the two RNNs stands for the RNN from here on
@@ -106,8 +107,8 @@ by_context = {run: {n: bits_per_char(nets[run], val, batch=16, T=n, carry=False)
               for run in SHOWN}
 print("ngữ cảnh tối đa   " + "".join(f"{NAMES[r.replace('_slow', '')]:>8}" for r in SHOWN))
 for n in CONTEXTS:
-    print(f"{n - 1:>8} ký tự   " + "".join(f"{by_context[r][n]:8.3f}" for r in SHOWN))
-print("  cả đoạn văn   " + "".join(f"{bpc[r]:8.3f}" for r in SHOWN))
+    print(f"{n - 1:>8} ký tự   " + "".join(vi(by_context[r][n], "8.3f") for r in SHOWN))
+print("  cả đoạn văn   " + "".join(vi(bpc[r], "8.3f") for r in SHOWN))
 # how much each model gains by reading more than the last 9 characters
 context_gain = {run: by_context[run][CONTEXTS[0]] - bpc[run] for run in SHOWN}
 rnn_context_gain, gru_context_gain, lstm_context_gain = (context_gain[r] for r in SHOWN)
@@ -134,8 +135,13 @@ fig.tight_layout()
 
 # %% samples
 # The same seed and temperature for every model, after the same first line break.
+# Lines longer than the page's code column are wrapped (each piece indented by 4).
+import textwrap
+
 TEMPERATURE, LENGTH = 0.8, 320
 for run in SHOWN:
     text = sample(nets[run], corpus, "\n", LENGTH, seed=0, temperature=TEMPERATURE)
-    print(f"--- {NAMES[run]} ({bpc[run]:.2f} bit mỗi ký tự)")
-    print(text.replace("\n", "\n    ").join(["    ", ""]))
+    print(f"--- {NAMES[run]} ({vi(bpc[run], '.2f')} bit mỗi ký tự)")
+    for line in text.split("\n"):
+        print("\n".join(textwrap.wrap(line, 72, initial_indent="    ", subsequent_indent="    ",
+                                       drop_whitespace=False)) or "    ")
