@@ -165,13 +165,13 @@ def test_a_dollar_escaped_inside_a_formula_stays_in_it(public):
 
 def test_display_math_holding_block_like_lines_renders_as_formulas(public):
     body = article(page(public, OLD_BLOCKS))
-    assert "katex-error" not in body and body.count('<span class="katex-display">') == 6
+    assert "katex-error" not in body and body.count('<span class="katex-display" tabindex="0">') == 6
     tex = [" ".join(t.split()) for t in tex_sources(body)]
     assert tex == ["s_t = \\tanh(U x_t + W s_{t-1}) ~~~(2)", "o_t = \\mathrm{softmax}(V s_t) ~~~~(3)",
                    "L = - \\frac{1}{N} \\sum_n \\log o_n + \\lambda \\|W\\|^2 * 1",
                    "f(x) = \\begin{cases} 1. & x > 0 \\\\ > 0 & \\text{khác} \\end{cases}",
                    "\\begin{aligned} a &= b \\\\ ~~~ &= c \\end{aligned}", "r = a - b", "y_t"]
-    assert re.search(r'(?s)<blockquote>\s*<p>Trong một trích dẫn:\s*</p>\s*<span class="katex-display">.*?</blockquote>', body)
+    assert re.search(r'(?s)<blockquote>\s*<p>Trong một trích dẫn:\s*</p>\s*<span class="katex-display" tabindex="0">.*?</blockquote>', body)
     assert "$" not in prose(body)
     # what follows the formulas is the page again: a heading, a list, one real code block
     assert re.search(r'<h2 id="2-phần-sau">2. Phần sau', body)

@@ -68,7 +68,9 @@ def test_the_setting_must_be_a_command_as_a_list_of_words(tmp_path, value):
     with pytest.raises(ConfigError) as error:
         load(root)
     message = str(error.value)
-    assert message.startswith("config.toml: [params.hugosnip].post_build ")
+    line = next(n for n, text in enumerate((root / "config.toml").read_text().splitlines(), 1)
+                if text.strip().startswith("post_build"))
+    assert message.startswith(f"config.toml:{line}: [params.hugosnip].post_build ")
     assert ("has the wrong type" in message) if value in ('"pagefind"', "true") else ("must be a command as a list" in message)
 
 
