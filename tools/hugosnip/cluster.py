@@ -269,11 +269,8 @@ def _version_here(name: str, wanted: str) -> str:
 
 def mismatches(versions: dict[str, str]) -> list[tuple[str, str, str]]:
     """(name, in the key, here) for each version in the cache key that differs on this worker."""
-    settings = {f.name for f in fields(Config)}   # threads, decimal_mark: shipped as settings
     found = []
-    for name, wanted in sorted(versions.items()):
-        if name in settings:
-            continue
+    for name, wanted in sorted(versions.items()):   # the key's versions hold no settings (key.py)
         have = _cached_version(name, wanted)
         if have != wanted:
             found.append((name, wanted, have))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from pathlib import Path
 
+from . import hugoconfig
 from .errors import ConfigError
 
 
@@ -63,7 +64,6 @@ _FROM_HUGO = {"root", "content_dirs", "language"}
 
 
 def load(root: Path) -> Config:
-    from . import hugoconfig
     data = hugoconfig.resolved(root)
     where = hugoconfig.main_file(root)
     table = (data.get("params") or {}).get("hugosnip") or {}
@@ -114,7 +114,6 @@ MEMORY_FLOOR = 256   # MB: less than Python with numpy needs to start
 def _line_of(root: Path, key: str) -> int | None:
     """The line of the site's main config file that sets ``key`` (the first one), if any."""
     import re
-    from . import hugoconfig
     try:
         lines = (root / hugoconfig.main_file(root)).read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError):
@@ -131,8 +130,8 @@ def validate(config: Config) -> Config:
     import math
 
     def bad(key: str, message: str) -> ConfigError:
-        from . import hugoconfig
-        return ConfigError(hugoconfig.main_file(config.root), _line_of(config.root, key), f"[params.hugosnip].{key} {message}")
+        return ConfigError(hugoconfig.main_file(config.root), _line_of(config.root, key),
+                           f"[params.hugosnip].{key} {message}")
 
     for key, (low, high, what) in RANGES.items():
         value = getattr(config, key)
