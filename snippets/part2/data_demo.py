@@ -14,6 +14,7 @@ import numpy as np
 from snippets.rnn.data import (SENTENCE_END, SENTENCE_START, UNKNOWN_TOKEN, corpus_stats,
                                encode, load_corpus, make_xy, play_paths, play_speeches,
                                split_sentences, tokenize)
+from snippets.rnn.fmt import vi
 
 VOCAB_SIZE = 8000                               # K: the vocabulary keeps K-1 tokens + UNKNOWN_TOKEN
 VAL_FRACTION = 0.1                              # sentences held out for validation
@@ -33,9 +34,9 @@ print(f"số vở kịch:               {n_plays}")
 print(f"số câu:                   {n_sentences}")
 print(f"số token (từ và dấu câu): {n_tokens}")
 print(f"số token khác nhau:       {n_distinct}")
-print(f"độ dài câu trung bình:    {mean_length:.1f} token")
+print(f"độ dài câu trung bình:    {vi(mean_length, '.1f')} token")
 print(f"bộ từ vựng K:             {corpus.vocab_size}")
-print(f"token nằm trong bộ từ vựng: {coverage_pct:.1f}%")
+print(f"token nằm trong bộ từ vựng: {vi(coverage_pct, '.1f')}%")
 print(f"câu để huấn luyện / kiểm định: {n_train} / {n_val}")
 
 # %% tokenize

@@ -10,9 +10,9 @@ import numpy as np
 import torch
 
 from snippets.rnn import gru, lstm
+from snippets.rnn.fmt import vi
 
 torch.set_num_threads(1)             # one thread: the same sums in the same order
-np.set_printoptions(precision=3, suppress=True, floatmode="fixed", sign=" ")
 T, B, D, H = 12, 4, 8, 16            # 12 steps, 4 sequences, input 8, hidden state 16
 rng = np.random.default_rng(0)
 x = rng.standard_normal((T, B, D))   # (T, B, D)  float64
@@ -24,8 +24,9 @@ s, c, caches = lstm.forward(p_lstm, x)
 print("x", x.shape, "-> s", s.shape, " c", c.shape)
 _, _, _, i, f, o, g, _ = caches[-1]                  # the gates at the last step
 for name, gate in (("i", i), ("f", f), ("o", o), ("g", g)):
-    print(f"{name}_t: min {gate.min():+.3f}  max {gate.max():+.3f}")
-print("s_t của chuỗi đầu tiên ở bước cuối:", s[-1, 0, :6], "...")
+    print(f"{name}_t: min {vi(gate.min(), '+.3f')}  max {vi(gate.max(), '+.3f')}")
+print("s_t của chuỗi đầu tiên ở bước cuối:",
+      " ".join(vi(v, "+.3f") for v in s[-1, 0, :6]), "...")
 n_lstm = sum(v.size for v in p_lstm.values())       # 4 (H D + H H + H)
 
 # %% lstm_check
@@ -39,9 +40,9 @@ torch_grads = lstm.grads_from_torch(net)
 lstm_forward_diff = float(np.abs(s - s_torch.detach().numpy()).max())
 lstm_grad_diff = max(float(np.abs(grads[k] - torch_grads[k]).max()) for k in grads)
 lstm_dx_diff = float(np.abs(dx - x_torch.grad.numpy()).max())
-print(f"|s - s_torch|             lớn nhất: {lstm_forward_diff:.1e}")
-print(f"|dL/dθ - torch| (12 mảng) lớn nhất: {lstm_grad_diff:.1e}")
-print(f"|dL/dx - torch|           lớn nhất: {lstm_dx_diff:.1e}")
+print(f"|s - s_torch|             lớn nhất: {vi(lstm_forward_diff, '.1e')}")
+print(f"|dL/dθ - torch| (12 mảng) lớn nhất: {vi(lstm_grad_diff, '.1e')}")
+print(f"|dL/dx - torch|           lớn nhất: {vi(lstm_dx_diff, '.1e')}")
 
 # %% gru_check
 p_gru = gru.init_params(D, H, seed=0)
@@ -55,9 +56,9 @@ torch_grads = gru.grads_from_torch(net)
 gru_forward_diff = float(np.abs(s_gru - s_torch.detach().numpy()).max())
 gru_grad_diff = max(float(np.abs(grads[k] - torch_grads[k]).max()) for k in grads)
 gru_dx_diff = float(np.abs(dx - x_torch.grad.numpy()).max())
-print(f"|s - s_torch|             lớn nhất: {gru_forward_diff:.1e}")
-print(f"|dL/dθ - torch| (10 mảng) lớn nhất: {gru_grad_diff:.1e}")
-print(f"|dL/dx - torch|           lớn nhất: {gru_dx_diff:.1e}")
+print(f"|s - s_torch|             lớn nhất: {vi(gru_forward_diff, '.1e')}")
+print(f"|dL/dθ - torch| (10 mảng) lớn nhất: {vi(gru_grad_diff, '.1e')}")
+print(f"|dL/dx - torch|           lớn nhất: {vi(gru_dx_diff, '.1e')}")
 n_gru = sum(v.size for v in p_gru.values())         # 3 (H D + H H + H) + H
 
 # %% gradcheck
@@ -77,6 +78,6 @@ for module in (lstm, gru):
 for cell, errs in errors.items():
     worst = max(errs, key=errs.get)
     print(f"{cell}: {len(errs)} mảng tham số, "
-          f"sai số tương đối lớn nhất {errs[worst]:.1e} ({worst})")
+          f"sai số tương đối lớn nhất {vi(errs[worst], '.1e')} ({worst})")
 lstm_gradcheck = max(errors["lstm"].values())
 gru_gradcheck = max(errors["gru"].values())

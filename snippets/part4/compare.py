@@ -4,7 +4,7 @@ Three models that differ only in their recurrent layers (snippets/rnn/gated_lm.p
 embedding, two stacked layers, linear output), with the same number of parameters,
 each trained with Adam for the same time budget on part 2's corpus (the plays,
 K = 2000 words, sentences of at most 30 tokens), on one thread. Then sentences sampled
-from the best of the three.
+from each of the three.
 
 The site's build gives each model 25 seconds. With time to spare, give them four
 times as long:
@@ -22,6 +22,7 @@ import numpy as np
 import torch
 
 from snippets.rnn.data import load_corpus
+from snippets.rnn.fmt import vi
 from snippets.rnn.gated_lm import (GatedLM, count_params, hidden_for, param_count,
                                    sample, time_updates, train_lm)
 from snippets.rnn.timing import set_threads
@@ -81,8 +82,8 @@ print("      đo lúc này             hằng số ở trên")
 for cell in CELLS:
     ms, ratio = 1000 * measured[cell], measured[cell] / measured["rnn"]
     fixed = MS_PER_UPDATE[cell] / MS_PER_UPDATE["rnn"]
-    print(f"{cell:>4}: {ms:3.0f} ms = {ratio:.2f} × RNN   "
-          f"{MS_PER_UPDATE[cell]} ms = {fixed:.2f} × RNN")
+    print(f"{cell:>4}: {ms:3.0f} ms = {vi(ratio, '.2f')} × RNN   "
+          f"{MS_PER_UPDATE[cell]} ms = {vi(fixed, '.2f')} × RNN")
 
 # %% train timeout=240
 LEARNING_RATE, CLIP, EVAL_EVERY = 3e-3, 1.0, 100
@@ -93,25 +94,24 @@ for cell in CELLS:
                                eval_every=EVAL_EVERY, seed=0)
     print(f"{cell:>4}: độ hỗn độn trên tập kiểm định",
           " → ".join(f"{h['perplexity']:.0f}" for h in histories[cell][1::2]),
-          f"→ {histories[cell][-1]['perplexity']:.1f}")
+          f"→ {vi(histories[cell][-1]['perplexity'], '.1f')}")
 final = {cell: histories[cell][-1]["perplexity"] for cell in CELLS}
 long = {cell: float(np.exp(evaluate(nets[cell], X_long, Y_long))) for cell in CELLS}
 print(f"trên {len(X_long)} câu kiểm định dài {LONG_MIN}–{LONG_MAX} từ:",
-      ", ".join(f"{cell} {long[cell]:.1f}" for cell in CELLS))
+      "; ".join(f"{cell} {vi(long[cell], '.1f')}" for cell in CELLS))
 rnn_perplexity, gru_perplexity, lstm_perplexity = (final[cell] for cell in CELLS)
 rnn_long, gru_long, lstm_long = (long[cell] for cell in CELLS)
 rnn_epochs, gru_epochs, lstm_epochs = (histories[cell][-1]["tokens"] / n_train_tokens
                                        for cell in CELLS)
 untrained_perplexity = histories["gru"][0]["perplexity"]
-best = min(CELLS, key=final.get)
-best_name = {"rnn": "RNN", "gru": "GRU", "lstm": "LSTM"}[best]
+NAMES = {"rnn": "RNN", "gru": "GRU", "lstm": "LSTM"}
 
 # %% timing varies=true
 rnn_seconds, gru_seconds, lstm_seconds = (histories[cell][-1]["seconds"]
                                           for cell in CELLS)
 for cell in CELLS:
     h = histories[cell][-1]
-    print(f"{cell:>4}: {h['update']} lần cập nhật trong {h['seconds']:.1f} giây "
+    print(f"{cell:>4}: {h['update']} lần cập nhật trong {vi(h['seconds'], '.1f')} giây "
           f"({1000 * h['seconds'] / h['update']:.0f} ms mỗi lần)")
 
 # %% figure echo=false
@@ -122,7 +122,7 @@ for cell in CELLS:
     h = histories[cell]
     ax.plot([r["update"] * MS_PER_UPDATE[cell] / 1000 for r in h],
             [r["perplexity"] for r in h], marker="o", markersize=3, color=COLORS[cell],
-            label=f"{cell.upper()}, H = {hidden[cell]}: {final[cell]:.1f}".replace(".", ","))
+            label=f"{NAMES[cell]}, H = {hidden[cell]}: {vi(final[cell], '.1f')}")
 ax.set_ylim(0.9 * min(final.values()), 200)
 ax.set_xlim(0, BUDGET_SECONDS * 1.02)
 ax.set_xlabel("thời gian huấn luyện (giây, theo tốc độ đo trước, một luồng CPU)")
@@ -132,17 +132,18 @@ ax.legend(title=f"cùng ≈ {gru_params / 1e3:.0f} nghìn tham số")
 fig.tight_layout()
 
 # %% samples
-# Sentences drawn with seeds 0, 1, 2, ...; we keep the first 8 that have at least
-# MIN_WORDS words (most sentences of the plays are short: "My lord!").
-TEMPERATURE, MIN_WORDS, N_SHOWN = 0.8, 6, 8
-sentences, n_drawn = [], 0
-while len(sentences) < N_SHOWN:
-    words = sample(nets[best], corpus.index_to_word, seed=n_drawn,
-                   temperature=TEMPERATURE)
-    n_drawn += 1
-    if sum(w[0].isalnum() for w in words) >= MIN_WORDS:
-        sentences.append(" ".join(words))
-print(f"{best_name}, nhiệt độ {TEMPERATURE}: {N_SHOWN} câu đầu tiên "
-      f"có từ {MIN_WORDS} từ trở lên, trong {n_drawn} câu rút ra")
-for sentence in sentences:
-    print(" ", sentence)
+# Each model draws sentences with seeds 0, 1, 2, ...; we keep its first N_SHOWN that
+# have at least MIN_WORDS words (most sentences of the plays are short: "My lord!").
+TEMPERATURE, MIN_WORDS, N_SHOWN = 0.8, 6, 3
+for cell in CELLS:
+    sentences, n_drawn = [], 0
+    while len(sentences) < N_SHOWN:
+        words = sample(nets[cell], corpus.index_to_word, seed=n_drawn,
+                       temperature=TEMPERATURE)
+        n_drawn += 1
+        if sum(w[0].isalnum() for w in words) >= MIN_WORDS:
+            sentences.append(" ".join(words))
+    print(f"{NAMES[cell]} (độ hỗn độn {vi(final[cell], '.1f')}): {N_SHOWN} câu đầu tiên "
+          f"có từ {MIN_WORDS} từ trở lên, trong {n_drawn} câu rút ra")
+    for sentence in sentences:
+        print(" ", sentence)

@@ -22,6 +22,7 @@ from torch.nn.utils.rnn import pack_padded_sequence
 from snippets.rnn import lstm
 from snippets.rnn.data import load_corpus
 from snippets.rnn.gated_lm import GatedLM
+from snippets.rnn.fmt import vi
 from snippets.rnn.timing import interleaved_medians, set_threads
 from snippets.rnn.torch_rnn import PAD, length_batches, pad_batch
 
@@ -101,7 +102,7 @@ print(f"{'cách cài đặt':<16}|    B = 1  |    B = 32  |    B = 1  |    B = 3
 for name in forward_only(1):
     tokens = [f"{train_tokens[name, B]:9.0f}" if (name, B) in train_tokens
               else f"{'–':>9}" for B in BATCHES]
-    print(f"{name:<16}| {step_us[name, 1]:9.1f} | {step_us[name, 32]:10.1f} | "
+    print(f"{name:<16}| {vi(step_us[name, 1], '9.1f')} | {vi(step_us[name, 32], '10.1f')} | "
           f"{tokens[0]} | {tokens[1]:>10}")
 batch_cost = step_us["numpy", 32] / step_us["numpy", 1]    # 32 sequences vs one
 batch_gain = train_tokens["numpy", 32] / train_tokens["numpy", 1]
@@ -137,7 +138,7 @@ random_padding_pct = 100 * padding_share(random_batches)
 sorted_padding_pct = 100 * padding_share(sorted_batches)
 random_real_pct = 100 - random_padding_pct          # positions that hold a real token
 print(f"câu dài từ {lengths.min()} tới {lengths.max()} từ, "
-      f"trung bình {lengths.mean():.1f}")
+      f"trung bình {vi(lengths.mean(), '.1f')}")
 print(f"lô ngẫu nhiên:     {random_padding_pct:.0f}% vị trí là phần đệm")
 print(f"lô theo độ dài:    {sorted_padding_pct:.0f}% vị trí là phần đệm")
 
