@@ -91,7 +91,7 @@ class RNN:
         s = np.empty((T, H), self.dtype)             # (T, H)
         s_prev = np.zeros(H, self.dtype)             # (H,)    s_{-1} = 0
         for t in range(T):
-            s_t = s[t]                               # (H,)    a view: written in place
+            s_t = s[t]                               # (H,)    a view of s
             np.matmul(self.W, s_prev, out=s_t)       # W s_{t-1}
             s_t += Ux[t]                             # a_t = U x_t + W s_{t-1}
             np.tanh(s_t, out=s_t)                    # s_t = tanh(a_t)
@@ -226,7 +226,7 @@ class RNN:
         do = self._buffer("scores", (len(s), self.word_dim))   # (T, K)
         for i in range(0, self.word_dim, block):
             V_blk = self.V[i: i + block]              # (b, H)
-            V_blk.sum()                               # bring the block into the cache
+            V_blk.sum()                               # bring it into the cache
             np.matmul(s, V_blk.T, out=do[:, i: i + block])   # z_t, columns i..
         return do
 
@@ -240,13 +240,13 @@ class RNN:
         buffer. Returns ds, summed block by block."""
         T, H = s.shape
         ds = np.zeros((T, H), self.dtype)             # (T, H)
-        part = self._buffer("ds", (T, H))             # (T, H) one block's share
-        lr_dV = self._buffer("dV", (block, H))        # (b, H) lr dL/dV, one block
+        part = self._buffer("ds", (T, H))             # (T, H) a block's share
+        lr_dV = self._buffer("dV", (block, H))        # (b, H) lr dL/dV, a block
         lr_s = lr * s                                 # (T, H)
         for i in range(0, self.word_dim, block):
-            V_blk = self.V[i: i + block]              # (b, H) a view: updated in place
+            V_blk = self.V[i: i + block]              # (b, H) a view of V
             do_blk = do[:, i: i + block]              # (T, b)
-            V_blk.sum()                               # bring the block into the cache
+            V_blk.sum()                               # bring it into the cache
             # dL/ds_t += V_blk^T dL/dz_t[blk]     [chain rule through z_t]
             ds += np.matmul(do_blk, V_blk, out=part)
             # lr dL/dV[blk] = sum_t dL/dz_t[blk] (lr s_t)^T   [z_t = V s_t]
