@@ -10,9 +10,9 @@
    here with a large float64 numpy matmul.
 3. The numpy step as in training: each timed step on the next of 60
    sentences of length T, with 64 MB of other work in between (it pushes V
-   out of the CPU's caches); the reference step (fresh arrays) and the
-   fast one (reused buffers, V updated in place) take turns. Goal: the
-   fast step <= 4 ms.
+   out of the CPU's caches); the reference step (fresh arrays, V read
+   three times) and the fast one (reused buffers, V read twice, in blocks,
+   and updated in place) take turns. Goal: the fast step <= 4 ms.
 4. Training throughput in tokens/s: numpy per-sentence SGD vs the
    hand-written torch model on padded batches vs nn.Embedding+nn.RNN+nn.Linear,
    with the share of the time spent in the kernel (page faults of large

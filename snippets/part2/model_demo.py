@@ -92,6 +92,9 @@ checks = {
     "BPTT quên tanh'": gradient_check(small, xs, ys,
                                       bptt=bptt_forgetting_tanh),
 }
+
+# %% gradcheck_table
+# the table of the checks, and the figures the text quotes
 print(f"{'sai số tương đối':<20}" + "".join(f"{n:>10}" for n in "UVW"))
 for label, errors in checks.items():
     print(f"{label:<20}"

@@ -69,6 +69,7 @@ fast_peak_pct = 100 * flops / (fast_ms / 1e3) / 1e9 / peak_gflops
 # As in training: a different sentence of T words at each step, and between
 # two steps OTHER_MB of other work that pushes V out of the CPU's caches.
 OTHER_MB = 64
+GOAL_MS = 4                        # the fast step's goal, in ms
 V_mb = K * H * 8 / 1e6             # V in float64
 same_T = [(x, y) for x, y in zip(corpus.X_train, corpus.y_train)
           if len(x) == T][:60]

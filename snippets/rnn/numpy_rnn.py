@@ -88,11 +88,14 @@ class RNN:
         """The recurrence alone: x (T,) word indices -> s (T, H)."""
         T, H = len(x), self.hidden_dim
         Ux = self.U[:, x].T                          # (T, H)  U x_t = column x_t of U
-        s = np.zeros((T, H), self.dtype)             # (T, H)
+        s = np.empty((T, H), self.dtype)             # (T, H)
         s_prev = np.zeros(H, self.dtype)             # (H,)    s_{-1} = 0
         for t in range(T):
-            s[t] = np.tanh(Ux[t] + self.W @ s_prev)  # s_t = tanh(U x_t + W s_{t-1})
-            s_prev = s[t]
+            s_t = s[t]                               # (H,)    a view of s
+            np.matmul(self.W, s_prev, out=s_t)       # W s_{t-1}
+            s_t += Ux[t]                             # a_t = U x_t + W s_{t-1}
+            np.tanh(s_t, out=s_t)                    # s_t = tanh(a_t)
+            s_prev = s_t
         return s
 
     def forward(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -180,38 +183,76 @@ class RNN:
     def sgd_step(self, x, y, learning_rate: float) -> None:
         """One SGD step on one sentence; only the columns x of U change.
 
-        The gradients are those of `backward`, to the last bit, but no
-        large array is made afresh (a fresh (K, H) array costs more than
-        the arithmetic on it): the scores, then o_t, then dL/dz_t are
-        written over one reused (T, K) buffer, and V is updated in place,
-        a block of rows at a time, through one small reused buffer."""
+        The maths of `backward`, arranged for the memory: no large array is
+        made afresh (a fresh (K, H) array costs more than the arithmetic on
+        it), the scores, then o_t, then dL/dz_t are written over one reused
+        (T, K) buffer, and V (6.4 MB at K=8000, H=100 in float64: more than
+        the CPU's caches keep between two steps) is walked twice, a block of
+        rows at a time, instead of three times: once for the scores, once for
+        ds and V's update together. ds is then summed block by block, in
+        another order than one product do @ V, so the new parameters equal
+        those of `reference_sgd_step` up to rounding (a few units in the
+        last place of the largest entry), not to the last bit."""
         T, lr = len(x), learning_rate
         s = self.states(x)                            # (T, H)
-        do = self._buffer("scores", (T, self.word_dim))
-        np.matmul(s, self.V.T, out=do)                # z_t = V s_t
-        softmax_inplace(do)                           # o_t
-        do[np.arange(T), y] -= 1                      # dL/dz_t = o_t - y_t
-        ds = do @ self.V                              # (T, H) V^T dL/dz_t
-        dtanh = 1 - s * s                             # (T, H) tanh'(a_t)
+        do = self._scores(s)                          # (T, K) z_t = V s_t
+        softmax_inplace(do)                           # (T, K) o_t
+        # dL/dz_t = o_t - onehot(y_t)         [softmax + cross-entropy]
+        do[np.arange(T), y] -= 1
+        # dL/ds_t = V^T dL/dz_t, then V -= lr dL/dV   [z_t = V s_t]
+        ds = self._ds_and_update_V(do, s, lr)         # (T, H)
+        # ds_t/da_t = 1 - s_t^2                 [tanh' = 1 - tanh^2]
+        dtanh = 1 - s * s                             # (T, H)
+        # dL/da_t                               [chain rule back in time]
         da = backprop_through_time(ds * dtanh, dtanh, self.W,
-                                   self.bptt_truncate)  # (T, H) dL/da_t
+                                   self.bptt_truncate)  # (T, H)
         s_prev = np.vstack([np.zeros((1, self.hidden_dim), self.dtype),
                             s[:-1]])                  # (T, H) s_{t-1}
-        self.W -= lr * (da.T @ s_prev)                # dL/dW
+        # dL/dW = sum_t dL/da_t s_{t-1}^T       [a_t = U x_t + W s_{t-1}]
+        self.W -= lr * (da.T @ s_prev)                # (H, H)
+        # dL/dU[:, x_t] += dL/da_t              [a_t = U[:, x_t] + ...]
         # U[:, x_t] -= lr da_t; a repeated word's updates add up
         np.add.at(self.U, (slice(None), x), -lr * da.T)
-        self._update_V(do, s, lr)                     # dL/dV = do^T s
 
-    def _update_V(self, do, s, lr: float, block: int = 256) -> None:
-        """V -= lr * do^T s, `block` rows of V at a time: each block of
-        the gradient is made in a small buffer that stays in the CPU's
-        cache, scaled, and subtracted from those rows of V."""
-        buf = self._buffer("dV", (block, self.hidden_dim))
+    def _scores(self, s: np.ndarray, block: int = 1024) -> np.ndarray:
+        """The scores z_t = V s_t of every step, (T, K), in the reused
+        buffer, `block` rows of V at a time (800 KB at H=100 in float64).
+
+        Each block is first read once in order (`V_blk.sum()`, its result
+        unused): the CPU streams such a read in from memory at full speed,
+        and the product then finds the block in its cache. Without it the
+        product waits on memory longer than the reading takes
+        (bench/rnn_step.py, section 3, measures the step)."""
+        do = self._buffer("scores", (len(s), self.word_dim))   # (T, K)
         for i in range(0, self.word_dim, block):
-            d = buf[: min(block, self.word_dim - i)]
-            np.matmul(do[:, i: i + len(d)].T, s, out=d)  # dL/dV, rows i..
-            d *= lr
-            self.V[i: i + len(d)] -= d
+            V_blk = self.V[i: i + block]              # (b, H)
+            V_blk.sum()                               # bring it into the cache
+            np.matmul(s, V_blk.T, out=do[:, i: i + block])   # z_t, columns i..
+        return do
+
+    def _ds_and_update_V(self, do, s, lr: float, block: int = 256
+                         ) -> np.ndarray:
+        """ds = do V (T, H) with V as it was, and V -= lr do^T s, in one pass
+        over V: each block of rows is brought into the cache (as in
+        `_scores`), gives its share of ds, then gets its update while it is
+        still there. lr is applied to s once, (T, H), rather than to every
+        block of dL/dV; the block of lr dL/dV lives in a small reused
+        buffer. Returns ds, summed block by block."""
+        T, H = s.shape
+        ds = np.zeros((T, H), self.dtype)             # (T, H)
+        part = self._buffer("ds", (T, H))             # (T, H) a block's share
+        lr_dV = self._buffer("dV", (block, H))        # (b, H) lr dL/dV, a block
+        lr_s = lr * s                                 # (T, H)
+        for i in range(0, self.word_dim, block):
+            V_blk = self.V[i: i + block]              # (b, H) a view of V
+            do_blk = do[:, i: i + block]              # (T, b)
+            V_blk.sum()                               # bring it into the cache
+            # dL/ds_t += V_blk^T dL/dz_t[blk]     [chain rule through z_t]
+            ds += np.matmul(do_blk, V_blk, out=part)
+            # lr dL/dV[blk] = sum_t dL/dz_t[blk] (lr s_t)^T   [z_t = V s_t]
+            d = np.matmul(do_blk.T, lr_s, out=lr_dV[: len(V_blk)])
+            V_blk -= d
+        return ds
 
     def _buffer(self, name: str, shape) -> np.ndarray:
         """A reused scratch array of at least `shape` (rows grow as needed),
@@ -224,7 +265,8 @@ class RNN:
 
     def reference_sgd_step(self, x, y, learning_rate: float) -> None:
         """The same step written plainly from `backward`: fresh arrays for
-        o, dL/dz and dL/dV. `sgd_step` must give exactly these parameters."""
+        o, dL/dz and dL/dV, and V read three times. `sgd_step` must give
+        these parameters, up to rounding (its sums run in another order)."""
         o, s = self.forward(x)
         da, dV, dW = self.backward(x, y, o, s)
         dV *= learning_rate

@@ -168,10 +168,10 @@ def time_steps_alternating(X, Y, word_dim: int = 8000, hidden_dim: int = 100,
     program does other work that pushes V out of the CPU's caches (it fills
     and sums a fresh array of `other_mb` MB, as reading data, logging and
     evaluating do in a training loop). The reference numpy step
-    (RNN.reference_sgd_step: fresh arrays) and the fast one (RNN.sgd_step:
-    reused buffers, V updated in place) take turns; they start from the
-    same parameters and stay equal. Returns [(name, seconds)] in
-    ALTERNATING_NAMES order."""
+    (RNN.reference_sgd_step: fresh arrays, V read three times) and the fast
+    one (RNN.sgd_step: reused buffers, V read twice and updated in place)
+    take turns; they start from the same parameters and stay equal up to
+    rounding. Returns [(name, seconds)] in ALTERNATING_NAMES order."""
     import numpy as np
     from .numpy_rnn import RNN
     models = [RNN(word_dim, hidden_dim, bptt_truncate, seed=0) for _ in range(2)]

@@ -20,11 +20,6 @@ from blogsite import REPO, build
 
 POSTS = sorted((REPO / "content" / "posts").glob("*.md"))
 LIMIT = 30                      # minutes: "each part's main line under about 30 minutes"
-# Posts known to be over the limit (issue 11 §5 is open): strict, so a post brought under the
-# limit fails here until it is taken off this list.
-OVER_LIMIT = {
-    "implement-rnn-with-python": "part 2: about 6,450 words outside collapsed boxes, 31 min",
-}
 
 
 @pytest.fixture(scope="module")
@@ -60,9 +55,7 @@ def main_line_words(page: str) -> int:
 
 
 @pytest.mark.parametrize("post", POSTS, ids=[p.stem for p in POSTS])
-def test_main_line_reads_in_about_30_minutes(site, post, request):
-    if post.stem in OVER_LIMIT:
-        request.applymarker(pytest.mark.xfail(reason=OVER_LIMIT[post.stem], strict=True))
+def test_main_line_reads_in_about_30_minutes(site, post):
     page = page_of(site, post)
     shown = int(re.search(r'<p class="post-meta">.*?(\d+) phút đọc', page, re.S)[1])
     expected = math.ceil(main_line_words(page) / 213)

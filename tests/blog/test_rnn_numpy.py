@@ -146,18 +146,25 @@ def test_naive_and_fast_sgd_steps_agree_and_fast_touches_only_used_columns():
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("truncate", [None, 0, 3])
-def test_fast_sgd_step_equals_the_reference_step_exactly(truncate, dtype):
-    # word_dim 600 > the 256-row blocks of V's update; lengths 1 to 70 make
-    # the reused buffers grow; repeated words share a column of U
-    fast = RNN(600, 9, truncate, seed=3, dtype=dtype)
-    ref = RNN(600, 9, truncate, seed=3, dtype=dtype)
+def test_fast_sgd_step_equals_the_reference_step_up_to_rounding(truncate, dtype):
+    # word_dim 2100: several blocks of V in both passes (1024 and 256 rows)
+    # and a shorter last one; lengths 1 to 70 make the reused buffers grow;
+    # repeated words share a column of U. The fast step sums ds = do V block
+    # by block, in another order than the reference's one product, so after
+    # six steps the two may differ in the last bits: here by at most 32 units
+    # in the last place of each matrix's largest entry (measured: up to 8),
+    # while a slip in the maths moves them by ~1e-3.
+    fast = RNN(2100, 9, truncate, seed=3, dtype=dtype)
+    ref = RNN(2100, 9, truncate, seed=3, dtype=dtype)
     for i, T in enumerate((12, 1, 40, 5, 70, 33)):
-        x, y = sentence(600, T, 10 + i)
+        x, y = sentence(2100, T, 10 + i)
         x[: T // 2] = x[0]
         fast.sgd_step(x, y, 0.1)
         ref.reference_sgd_step(x, y, 0.1)
         for name in "UVW":
-            np.testing.assert_array_equal(getattr(fast, name), getattr(ref, name))
+            P = getattr(ref, name)
+            ulp = np.finfo(dtype).eps * np.abs(P).max()
+            np.testing.assert_allclose(getattr(fast, name), P, rtol=0, atol=32 * ulp)
     assert fast.V.dtype == fast.U.dtype == np.dtype(dtype)
 
 
@@ -167,7 +174,7 @@ def test_fast_sgd_step_reuses_its_buffers_and_updates_v_in_place():
     x, y = sentence(600, 12, 1)
     m.sgd_step(x, y, 0.1)
     buffers = {name: id(buf) for name, buf in m._buffers.items()}
-    assert sorted(buffers) == ["dV", "scores"]
+    assert sorted(buffers) == ["dV", "ds", "scores"]
     m.sgd_step(*sentence(600, 20, 2), 0.1)
     assert m.V is V and {name: id(buf) for name, buf in m._buffers.items()} == buffers
 
