@@ -13,6 +13,18 @@ from hugosnip import hugo
 REPO = Path(__file__).resolve().parent.parent
 OLDPOSTS = REPO / "tests" / "fixtures" / "oldposts"
 PART1 = REPO / "content" / "posts" / "what-is-rnn.md"
+POSTS = sorted((REPO / "content" / "posts").glob("*.md"))
+
+
+def post_page(public: Path, post: Path) -> Path:
+    """The built page of POST in PUBLIC: the index.html whose folder is named after its slug
+    (the front matter's `slug`, or the file's name)."""
+    slug = next((line.split(":", 1)[1].strip().strip('"')
+                 for line in post.read_text(encoding="utf-8").splitlines()
+                 if line.startswith("slug:")), post.stem)
+    pages = sorted(public.glob(f"*/*/{slug}/index.html"))
+    assert len(pages) == 1, f"{post.relative_to(REPO)}: {len(pages)} built pages for slug {slug!r}"
+    return pages[0]
 
 
 def oldposts_site(root: Path) -> Path:

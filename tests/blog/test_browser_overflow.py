@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from blogsite import REPO, build
+from blogsite import POSTS, REPO, build, post_page
 
 playwright_api = pytest.importorskip("playwright.sync_api",
                                      reason="the playwright package is not installed")
@@ -29,7 +29,6 @@ if not CHROMIUM.exists():
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 DESKTOP = {"width": 1280, "height": 800}
-POSTS = sorted((REPO / "content" / "posts").glob("*.md"))
 
 # Elements that would scroll sideways: code blocks (and the code inside them), tables and
 # display math, with every collapsed <details> box opened first, as a reader would. A 1 px
@@ -79,13 +78,8 @@ def page():
 
 
 def post_url(folder: Path, post: Path) -> str:
-    """The URL path of a post: the built page whose folder is named after its slug."""
-    slug = next((line.split(":", 1)[1].strip().strip('"')
-                 for line in post.read_text(encoding="utf-8").splitlines()
-                 if line.startswith("slug:")), post.stem)
-    pages = sorted(folder.glob(f"*/*/{slug}/index.html"))
-    assert pages, f"{post.relative_to(REPO)}: no built page for slug {slug!r}"
-    return "/" + pages[0].parent.relative_to(folder).as_posix() + "/"
+    """The URL path of a post's built page."""
+    return "/" + post_page(folder, post).parent.relative_to(folder).as_posix() + "/"
 
 
 @pytest.mark.parametrize("post", POSTS, ids=[p.stem for p in POSTS])

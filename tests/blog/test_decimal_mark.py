@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import html
 import re
-from pathlib import Path
 
 import pytest
 
-from blogsite import REPO, build
+from blogsite import POSTS, post_page
 from snippets.rnn.fmt import vi
 
-POSTS = sorted((REPO / "content" / "posts").glob("*.md"))
 # A decimal point: after a leading 0, or followed by other than exactly three digits.
 DECIMAL_POINT = re.compile(r"(?<![\w.,])(?:0\.\d+|\d+\.(?:\d{1,2}|\d{4,})(?![\d.]))")
 SHOWN = re.compile(r'(?s)<(pre|span)[^>]*class="[^"]*hugosnip-(?:stdout|value)[^"]*"[^>]*>(.*?)</\1>')
@@ -38,20 +36,9 @@ def test_vi_swaps_the_marks():
                                                                           "1,1e-16")
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("decimal") / "public"
-    run = build(REPO, out)
-    assert run.returncode == 0, run.stderr
-    return out
-
-
 @pytest.mark.parametrize("post", POSTS, ids=[p.stem for p in POSTS])
-def test_outputs_and_values_use_the_vietnamese_decimal_mark(site, post):
-    slug = next((line.split(":", 1)[1].strip().strip('"')
-                 for line in post.read_text(encoding="utf-8").splitlines()
-                 if line.startswith("slug:")), post.stem)
-    [page] = site.glob(f"*/*/{slug}/index.html")
+def test_outputs_and_values_use_the_vietnamese_decimal_mark(blog_public, post):
+    page = post_page(blog_public, post)
     found = []
     for match in SHOWN.finditer(page.read_text(encoding="utf-8")):
         text = html.unescape(re.sub(r"<[^>]+>", "", match[2]))

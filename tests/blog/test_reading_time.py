@@ -16,26 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from blogsite import REPO, build
+from blogsite import POSTS, post_page
 
-POSTS = sorted((REPO / "content" / "posts").glob("*.md"))
 LIMIT = 30                      # minutes: "each part's main line under about 30 minutes"
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("reading") / "public"
-    run = build(REPO, out)
-    assert run.returncode == 0, run.stderr
-    return out
-
-
-def page_of(site: Path, post: Path) -> str:
-    slug = next((line.split(":", 1)[1].strip().strip('"')
-                 for line in post.read_text(encoding="utf-8").splitlines()
-                 if line.startswith("slug:")), post.stem)
-    [page] = site.glob(f"*/*/{slug}/index.html")
-    return page.read_text(encoding="utf-8")
+def page_of(public: Path, post: Path) -> str:
+    return post_page(public, post).read_text(encoding="utf-8")
 
 
 def main_line_words(page: str) -> int:
@@ -55,8 +42,8 @@ def main_line_words(page: str) -> int:
 
 
 @pytest.mark.parametrize("post", POSTS, ids=[p.stem for p in POSTS])
-def test_main_line_reads_in_about_30_minutes(site, post):
-    page = page_of(site, post)
+def test_main_line_reads_in_about_30_minutes(blog_public, post):
+    page = page_of(blog_public, post)
     shown = int(re.search(r'<p class="post-meta">.*?(\d+) phút đọc', page, re.S)[1])
     expected = math.ceil(main_line_words(page) / 213)
     assert abs(shown - expected) <= 1, f"{post.name}: the page shows {shown} min, its main line " \
