@@ -1,4 +1,4 @@
-"""Shared fixtures: a temporary copy of the fixture site, and the CLI run in-process."""
+"""Shared fixtures: a temporary copy of the fixture site, the CLI run in-process, the blog built."""
 
 from __future__ import annotations
 
@@ -118,3 +118,13 @@ def bring_to_built_state(site: Path, template: Path) -> None:
     """Lay a built template's files over a fresh copy of the same fixture site."""
     shutil.copytree(template, site, dirs_exist_ok=True, symlinks=True,
                     ignore=lambda folder, names: ["themes"] if Path(folder) == template else [])
+
+
+@pytest.fixture(scope="session")
+def blog_public(tmp_path_factory) -> Path:
+    """The blog itself built once by Hugo from the committed results (no snippet runs)."""
+    from blogsite import build
+    out = tmp_path_factory.mktemp("blog") / "public"
+    run = build(REPO, out)
+    assert run.returncode == 0, run.stderr
+    return out
