@@ -12,17 +12,12 @@ from __future__ import annotations
 import html
 import math
 import re
-from pathlib import Path
 
 import pytest
 
 from blogsite import POSTS, post_page
 
 LIMIT = 30                      # minutes: "each part's main line under about 30 minutes"
-
-
-def page_of(public: Path, post: Path) -> str:
-    return post_page(public, post).read_text(encoding="utf-8")
 
 
 def main_line_words(page: str) -> int:
@@ -43,7 +38,7 @@ def main_line_words(page: str) -> int:
 
 @pytest.mark.parametrize("post", POSTS, ids=[p.stem for p in POSTS])
 def test_main_line_reads_in_about_30_minutes(blog_public, post):
-    page = page_of(blog_public, post)
+    page = post_page(blog_public, post).read_text(encoding="utf-8")
     shown = int(re.search(r'<p class="post-meta">.*?(\d+) phút đọc', page, re.S)[1])
     expected = math.ceil(main_line_words(page) / 213)
     assert abs(shown - expected) <= 1, f"{post.name}: the page shows {shown} min, its main line " \
