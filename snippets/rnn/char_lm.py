@@ -13,7 +13,6 @@ loss is reported in bits per character (the cross-entropy with log base 2).
 from __future__ import annotations
 
 import math
-import re
 import time
 from dataclasses import dataclass
 
@@ -47,19 +46,12 @@ def play_script(markdown: str) -> str:
     """One play as it is printed: each speech is the speaker's name on a line of its
     own, then the speech line by line (verse keeps its line breaks), then a blank
     line. Headings and stage directions are left out; Markdown marks are removed."""
+    from .data import speech_blocks, unmark
     speeches = []
-    for block in re.split(r"\n\s*\n", markdown):          # blank line = new block
-        lines = [line.strip() for line in block.strip().splitlines()]
-        if not lines or lines[0].startswith("#"):
-            continue                                      # heading
-        if lines[0].startswith("_") and lines[-1].endswith("_"):
-            continue                                      # stage direction
-        name = re.fullmatch(r"\*\*([^*]+)\*\*", lines[0])
-        lines = [l for l in lines[1 if name else 0:] if not re.fullmatch(r"_[^_]*_", l)]
-        lines = [re.sub(r"[_*\[\]]", "", re.sub(r"\\(.)", r"\1", l)).strip() for l in lines]
-        lines = [l for l in lines if l]
+    for name, lines in speech_blocks(markdown):
+        lines = [l for l in (unmark(l).strip() for l in lines) if l]
         if lines:
-            speeches.append("\n".join(([name.group(1).strip()] if name else []) + lines))
+            speeches.append("\n".join(([name] if name else []) + lines))
     return "\n\n".join(speeches) + "\n\n"
 
 

@@ -46,26 +46,37 @@ def play_paths() -> list[pathlib.Path]:
     return paths
 
 
-def play_speeches(markdown: str) -> list[str]:
-    """The spoken text of one play, one string per speech.
+def speech_blocks(markdown: str):
+    """The speeches of one play file, as (speaker, lines): its raw lines, stripped.
 
     A play file is Markdown: '# headings', '_stage directions_' (possibly over
     several lines), '**SPEAKER**' lines, and verse lines ending in two spaces.
-    We keep only what is spoken and join the verse lines of a speech."""
-    speeches = []
+    Headings, stage directions (whole blocks or lines) and the speaker's line are
+    left out of `lines`; speaker is the name, or None where the block has none."""
     for block in re.split(r"\n\s*\n", markdown):          # blank line = new block
         lines = [line.strip() for line in block.strip().splitlines()]
         if not lines or lines[0].startswith("#"):
             continue                                      # heading
         if lines[0].startswith("_") and lines[-1].endswith("_"):
             continue                                      # stage direction
-        if re.fullmatch(r"\*\*[^*]+\*\*", lines[0]):
+        name = re.fullmatch(r"\*\*([^*]+)\*\*", lines[0])
+        if name:
             lines = lines[1:]                             # speaker name
-        lines = [l for l in lines if not re.fullmatch(r"_[^_]*_", l)]
-        text = " ".join(lines)
-        text = re.sub(r"\\(.)", r"\1", text)              # Markdown escapes: \-- -> --
-        text = re.sub(r"[_*\[\]]", "", text)              # leftover emphasis marks
-        text = re.sub(r"\s+", " ", text).strip()
+        yield (name.group(1).strip() if name else None,
+               [l for l in lines if not re.fullmatch(r"_[^_]*_", l)])
+
+
+def unmark(text: str) -> str:
+    """Markdown escapes undone (\\-- -> --) and leftover emphasis marks removed."""
+    return re.sub(r"[_*\[\]]", "", re.sub(r"\\(.)", r"\1", text))
+
+
+def play_speeches(markdown: str) -> list[str]:
+    """The spoken text of one play, one string per speech: the verse lines of a
+    speech joined (speech_blocks)."""
+    speeches = []
+    for _, lines in speech_blocks(markdown):
+        text = re.sub(r"\s+", " ", unmark(" ".join(lines))).strip()
         if text:
             speeches.append(text)
     return speeches
