@@ -3,9 +3,12 @@ under the project's own config.toml, or the project itself, always into a tempor
 
 from __future__ import annotations
 
+import functools
+import http.server
 import os
 import shutil
 import subprocess
+import threading
 from pathlib import Path
 
 from hugosnip import hugo
@@ -14,6 +17,26 @@ REPO = Path(__file__).resolve().parent.parent
 OLDPOSTS = REPO / "tests" / "fixtures" / "oldposts"
 PART1 = REPO / "content" / "posts" / "what-is-rnn.md"
 POSTS = sorted((REPO / "content" / "posts").glob("*.md"))
+# The browser tests' tools: Debian's Chromium (setup.sh), axe-core and Pagefind (npm ci).
+CHROMIUM = Path(os.environ.get("HUGOSNIP_CHROMIUM", "/usr/bin/chromium"))
+AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
+PAGEFIND = REPO / "node_modules" / ".bin" / "pagefind"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 360, "height": 740}
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def serve(folder: Path):
+    """A local HTTP server for FOLDER on a free loopback port, in a thread: (server, base URL)."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(folder)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
 
 
 def post_page(public: Path, post: Path) -> Path:

@@ -1,4 +1,12 @@
-"""Shared fixtures: a temporary copy of the fixture site, the CLI run in-process, the blog built."""
+"""Shared fixtures: a temporary copy of the fixture site, the CLI run in-process, the blog built;
+and the two tiers of the suite.
+
+`pytest` runs the fast tier: everything but the tests marked `slow` (every blog snippet re-run as a
+test item, every download run as `python -m` and as a notebook, axe-core over every page).
+`pytest --full` runs both tiers, `pytest -m slow` the slow tier alone (what `.ci/run` adds after the
+fast tier). A tool a test needs (Chromium, axe-core, Pagefind, nbclient) is skipped with its reason
+on a developer's machine, and is an error when HUGOSNIP_REQUIRE_TOOLS=1 (as `.ci/run` sets it).
+"""
 
 from __future__ import annotations
 
@@ -14,6 +22,44 @@ from hugosnip.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURE = REPO / "tests" / "fixtures" / "site"
+SNIPPETS = REPO / "snippets"
+
+
+def pytest_addoption(parser):
+    parser.addoption("--full", action="store_true",
+                     help="run the slow tier too (every blog snippet and download, axe on every page)")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: the slow tier, run by `pytest --full` or `pytest -m slow`")
+    if not config.option.markexpr and not config.getoption("full"):
+        config.option.markexpr = "not slow"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """The blog's snippet cells (collected by hugosnip's pytest plugin) are the slow tier; the cells
+    of one module stay on one xdist worker, which runs the module once for all of them."""
+    for item in items:
+        if item.path.is_relative_to(SNIPPETS):
+            item.add_marker(pytest.mark.slow)
+            item.add_marker(pytest.mark.xdist_group(item.path.relative_to(REPO).as_posix()))
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    if config.option.markexpr == "not slow" and not getattr(config, "workerinput", None):
+        terminalreporter.write_line("fast tier only: `pytest --full` adds the slow tier "
+                                    "(every blog snippet and download re-run, axe on every page)")
+
+
+def require(present: bool, what: str) -> None:
+    """Skip the calling test module when a tool it needs is missing, saying which and how to get it;
+    fail instead when HUGOSNIP_REQUIRE_TOOLS=1, so CI never passes by skipping."""
+    if present:
+        return
+    if os.environ.get("HUGOSNIP_REQUIRE_TOOLS") == "1":
+        pytest.fail(f"{what} (HUGOSNIP_REQUIRE_TOOLS=1: required here)", pytrace=False)
+    pytest.skip(what, allow_module_level=True)
 
 
 @pytest.fixture
@@ -122,9 +168,15 @@ def bring_to_built_state(site: Path, template: Path) -> None:
 
 @pytest.fixture(scope="session")
 def blog_public(tmp_path_factory) -> Path:
-    """The blog itself built once by Hugo from the committed results (no snippet runs)."""
-    from blogsite import build
+    """The blog itself built once by Hugo from the committed results (no snippet runs), with its
+    Pagefind search index when Pagefind is installed, as `hugosnip build` makes it (post_build).
+    Tests only read it."""
+    from blogsite import PAGEFIND, build
     out = tmp_path_factory.mktemp("blog") / "public"
     run = build(REPO, out)
     assert run.returncode == 0, run.stderr
+    if PAGEFIND.exists():
+        index = subprocess.run([str(PAGEFIND), "--site", str(out), "--quiet"], cwd=REPO,
+                               capture_output=True, text=True)
+        assert index.returncode == 0, index.stdout + index.stderr
     return out

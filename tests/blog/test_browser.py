@@ -12,68 +12,39 @@ HUGOSNIP_SCREENSHOTS=docs they are also copied to docs/screenshots/ for the READ
 
 from __future__ import annotations
 
-import functools
 import html
-import http.server
 import os
 import re
 import shutil
-import subprocess
-import threading
 import unicodedata
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-from blogsite import PART1, REPO, build, oldposts_site
+from blogsite import ARGS, AXE, CHROMIUM, DESKTOP, PAGEFIND, PHONE, REPO, build, oldposts_site, serve
+from conftest import require
 
+require(CHROMIUM.exists(), f"no Chromium at {CHROMIUM} (setup.sh installs Debian's chromium)")
 playwright_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
 
-CHROMIUM = Path(os.environ.get("HUGOSNIP_CHROMIUM", "/usr/bin/chromium"))
-if not CHROMIUM.exists():
-    pytest.skip(f"no Chromium at {CHROMIUM} (setup.sh installs Debian's chromium)", allow_module_level=True)
-
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-DESKTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 360, "height": 740}
 ARTIFACTS = REPO / "tests" / "artifacts"
 SCREENSHOTS = REPO / "docs" / "screenshots"
 PART1_URL = "/2017/10/what-is-rnn/"
 DOCS_URL = "/hugosnip/"
-AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
-PAGEFIND = REPO / "node_modules" / ".bin" / "pagefind"
-needs_part1 = pytest.mark.skipif(not PART1.exists(), reason=f"part 1 is not written yet ({PART1.relative_to(REPO)})")
-
-
-class Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-def serve(folder: Path):
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(folder)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}"
 
 
 @pytest.fixture(scope="module")
-def sites(tmp_path_factory):
-    """Base URLs of the project's site and of the fixture site, each served by its own server."""
+def sites(blog_public, tmp_path_factory):
+    """Base URLs of the project's site (built once for the session, with its search index) and of
+    the fixture site, each served by its own server."""
     tmp = tmp_path_factory.mktemp("browser")
-    run = build(REPO, tmp / "blog")
-    assert run.returncode == 0, run.stderr
-    if PAGEFIND.exists():  # the search index, as `hugosnip build` makes it (config.toml post_build)
-        index = subprocess.run([str(PAGEFIND), "--site", str(tmp / "blog"), "--quiet"], cwd=REPO,
-                               capture_output=True, text=True)
-        assert index.returncode == 0, index.stdout + index.stderr
     root = oldposts_site(tmp / "oldposts")
     run = build(root, root / "public")
     assert run.returncode == 0, run.stderr
-    blog, blog_url = serve(tmp / "blog")
+    blog, blog_url = serve(blog_public)
     old, old_url = serve(root / "public")
-    yield {"blog": blog_url, "old": old_url, "blog_dir": tmp / "blog"}
+    yield {"blog": blog_url, "old": old_url, "blog_dir": blog_public}
     blog.shutdown()
     old.shutdown()
 
@@ -191,8 +162,7 @@ def test_home_lists_the_posts(sites, visit):
     v = visit(sites["blog"], "/")
     titles = v.js("[...document.querySelectorAll('.card-title a')].map(a => a.getAttribute('href'))")
     assert titles, "the home page lists no post"
-    if PART1.exists():
-        assert PART1_URL in titles
+    assert PART1_URL in titles
     assert v.js("[...document.querySelectorAll('.card-more a')].every(a => a.textContent.startsWith('Đọc tiếp'))")
     v.load_all_images()
     v.shot("home-desktop")
@@ -206,7 +176,6 @@ def test_home_at_phone_width(sites, visit):
     v.check_clean()
 
 
-@needs_part1
 def test_part1_toc_formulas_and_figures(sites, visit):
     v = visit(sites["blog"], PART1_URL)
     toc = v.page.locator("nav.toc")
@@ -222,7 +191,6 @@ def test_part1_toc_formulas_and_figures(sites, visit):
     v.check_clean()
 
 
-@needs_part1
 def test_part1_at_phone_width(sites, visit):
     v = visit(sites["blog"], PART1_URL, viewport=PHONE, scale=2)
     check_math(v)
@@ -234,7 +202,6 @@ def test_part1_at_phone_width(sites, visit):
     v.check_clean()
 
 
-@needs_part1
 def test_part1_in_the_dark(sites, visit):
     v = visit(sites["blog"], PART1_URL, viewport=PHONE, scheme="dark", scale=2)
     background = v.js("getComputedStyle(document.body).backgroundColor")
@@ -243,7 +210,6 @@ def test_part1_in_the_dark(sites, visit):
     v.check_clean()
 
 
-@needs_part1
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_reader_goes_from_home_to_part1_and_back(sites, visit, viewport):
     v = visit(sites["blog"], "/", viewport=viewport)
@@ -350,13 +316,11 @@ def axe_violations(v: Visit) -> list[str]:
             for x in found if x["impact"] in ("serious", "critical") or x["id"] in ALSO]
 
 
-@pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed (npm ci)")
-@pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_every_page_passes_axe(sites, visit, scheme):
-    pages = site_pages(sites["blog_dir"])
-    assert len(pages) >= 10, pages
+def axe_problems(sites, visit, paths: list[str], scheme: str) -> list[str]:
+    """axe-core's serious and critical findings on each page, at desktop and phone widths."""
+    require(AXE.exists(), "axe-core is not installed (npm ci)")
     problems = []
-    for path in pages:
+    for path in paths:
         v = visit(sites["blog"], path, scheme=scheme)
         v.page.add_script_tag(path=str(AXE))
         for name, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
@@ -364,11 +328,27 @@ def test_every_page_passes_axe(sites, visit, scheme):
             problems += [f"{path} [{scheme}, {name}] {p}" for p in axe_violations(v)]
         v.check_clean()
         v.close()
+    return problems
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_part1_passes_axe(sites, visit, scheme):
+    """The fast tier's smoke test: one post, both widths, in light and dark."""
+    problems = axe_problems(sites, visit, [PART1_URL], scheme)
+    assert not problems, "axe-core found serious or critical violations:\n" + "\n".join(problems)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_every_page_passes_axe(sites, visit, scheme):
+    pages = site_pages(sites["blog_dir"])
+    assert len(pages) >= 10, pages
+    problems = axe_problems(sites, visit, pages, scheme)
     assert not problems, "axe-core found serious or critical violations:\n" + "\n".join(problems)
 
 
 def test_skip_link_comes_first_and_shows_on_focus(sites, visit):
-    v = visit(sites["blog"], PART1_URL if PART1.exists() else "/")
+    v = visit(sites["blog"], PART1_URL)
     skip = v.page.locator("a.skip")
     assert not skip.is_visible() or skip.bounding_box()["x"] < 0
     v.page.keyboard.press("Tab")
@@ -381,7 +361,6 @@ def test_skip_link_comes_first_and_shows_on_focus(sites, visit):
     v.check_clean()
 
 
-@needs_part1
 def test_output_and_formula_boxes_take_the_keyboard(sites, visit):
     v = visit(sites["blog"], PART1_URL, viewport=PHONE)
     # Every box that scrolls sideways is reachable with Tab, and shows that it has the focus.
@@ -419,6 +398,7 @@ def posts_with(public: Path, words: str) -> set[str]:
 
 
 def search(v: Visit, query: str) -> list[dict]:
+    require(PAGEFIND.exists(), "pagefind is not installed (npm ci)")
     box = v.page.locator("#search-q")
     box.fill(query)
     v.page.wait_for_function("q => { const s = document.querySelector('.search-status');"
@@ -429,10 +409,6 @@ def search(v: Visit, query: str) -> list[dict]:
                 " excerpt: li.querySelector('.search-excerpt').innerHTML}))")
 
 
-needs_pagefind = pytest.mark.skipif(not PAGEFIND.exists(), reason="pagefind is not installed (npm ci)")
-
-
-@needs_part1
 def test_part1_weighs_at_most_100_kb_gzipped_with_search_in_place(sites, browser):
     """What a reader downloads for part 1, images excluded, as bench/page_weight.py counts it: the
     HTML, CSS and scripts gzipped (as static hosts send them), the fonts (woff2) as they are."""
@@ -458,8 +434,8 @@ def test_part1_weighs_at_most_100_kb_gzipped_with_search_in_place(sites, browser
     assert sum(sizes.values()) <= 100 * 1024, sizes
 
 
-@needs_pagefind
 def test_search_index_loads_only_when_the_reader_searches(sites, visit):
+    require(PAGEFIND.exists(), "pagefind is not installed (npm ci)")
     v = visit(sites["blog"], "/")
     v.page.wait_for_load_state("networkidle")
     assert v.page.locator("#search-q").is_visible()
@@ -470,13 +446,12 @@ def test_search_index_loads_only_when_the_reader_searches(sites, visit):
     v.check_clean()
 
 
-@needs_pagefind
 @pytest.mark.parametrize("query, words", [("đạo hàm", "đạo hàm"), ("dao ham", "đạo hàm"),
                                           ("cổng quên", "cổng quên"), ("Đạo Hàm", "đạo hàm")])
 def test_search_finds_the_parts_with_the_words(sites, visit, query, words):
     expected = posts_with(sites["blog_dir"], words)
     assert expected, f"no page has {words!r}: pick another word"
-    v = visit(sites["blog"], PART1_URL if PART1.exists() else "/", viewport=PHONE)
+    v = visit(sites["blog"], PART1_URL, viewport=PHONE)
     results = search(v, query)
     assert {r["href"] for r in results} >= expected, results
     for r in results:
@@ -490,7 +465,6 @@ def test_search_finds_the_parts_with_the_words(sites, visit, query, words):
     v.check_clean()
 
 
-@needs_pagefind
 def test_search_says_when_nothing_matches(sites, visit):
     v = visit(sites["blog"], "/")
     assert search(v, "ǂǂǂ") == []  # (Pagefind falls back to shorter prefixes: "zqx" would find "z")
@@ -511,10 +485,9 @@ def test_search_box_without_an_index_says_how_to_make_it(sites, visit):
     assert v.failed and all("/pagefind/pagefind.js" in f for f in v.failed), v.failed
 
 
-@needs_pagefind
-@pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed (npm ci)")
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_open_search_results_pass_axe(sites, visit, scheme):
+    require(AXE.exists(), "axe-core is not installed (npm ci)")
     v = visit(sites["blog"], "/", scheme=scheme, viewport=PHONE)
     assert search(v, "đạo hàm")
     v.page.add_script_tag(path=str(AXE))

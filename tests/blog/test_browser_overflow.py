@@ -1,34 +1,23 @@
 """No sideways scrolling on a desktop: every post of the blog, loaded in Chromium at 1280 px,
 has no code block, table or display equation whose content is wider than its box.
 
-The site is built with Hugo from the committed results into a temporary folder and served
-locally (as in tests/test_browser.py). A failure names the post and each element that scrolls:
+The session's build of the blog (tests/conftest.py, blog_public) is served locally, as in
+tests/blog/test_browser.py. A failure names the post and each element that scrolls:
 its kind, its first characters and how many pixels it overflows by.
 """
 
 from __future__ import annotations
 
-import functools
-import http.server
-import os
-import threading
 from pathlib import Path
 
 import pytest
 
-from blogsite import POSTS, REPO, build, post_page
+from blogsite import ARGS, CHROMIUM, DESKTOP, POSTS, post_page, serve
+from conftest import require
 
+require(CHROMIUM.exists(), f"no Chromium at {CHROMIUM} (setup.sh installs Debian's chromium)")
 playwright_api = pytest.importorskip("playwright.sync_api",
                                      reason="the playwright package is not installed")
-
-CHROMIUM = Path(os.environ.get("HUGOSNIP_CHROMIUM", "/usr/bin/chromium"))
-if not CHROMIUM.exists():
-    pytest.skip(f"no Chromium at {CHROMIUM} (setup.sh installs Debian's chromium)",
-                allow_module_level=True)
-
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-DESKTOP = {"width": 1280, "height": 800}
 
 # Elements that would scroll sideways: code blocks (and the code inside them), tables and
 # display math, with every collapsed <details> box opened first, as a reader would. A 1 px
@@ -51,20 +40,10 @@ OVERFLOWING = """() => {
 }"""
 
 
-class Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("overflow")
-    run = build(REPO, tmp / "blog")
-    assert run.returncode == 0, run.stderr
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(tmp / "blog")))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield tmp / "blog", f"http://127.0.0.1:{server.server_address[1]}"
+def site(blog_public):
+    server, url = serve(blog_public)
+    yield blog_public, url
     server.shutdown()
 
 

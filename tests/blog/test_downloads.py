@@ -6,8 +6,9 @@ with a python3 kernel. What they print is compared with the committed result by 
 rules (numbers within ``rtol``, ``varies`` cells by shape).
 
 The fixture site's tests check the mechanism in seconds. The blog's run every blog snippet twice
-(once as ``python -m``, once as a notebook, side by side): one test per module, several minutes
-in all (see README, "Run it yourself").
+(once as ``python -m``, once as a notebook, side by side): one test per module a page offers,
+several minutes in all, so they are in the slow tier (``pytest --full``; docs/reference.md,
+"Run it yourself").
 """
 
 from __future__ import annotations
@@ -27,10 +28,13 @@ from hugosnip import config as hugosnip_config
 from hugosnip.compare import same_text
 from hugosnip.run import THREAD_VARIABLES
 
-from conftest import REPO, write
+from conftest import REPO, require, write
 
-nbformat = pytest.importorskip("nbformat")
-nbclient = pytest.importorskip("nbclient")
+try:
+    import nbclient
+    import nbformat
+except ImportError:
+    require(False, "nbclient and nbformat are not installed (requirements-blog.txt)")
 
 LINK = re.compile(r'<a href="([^"]*/hugosnip/run/([^"/]+\.zip))" download>')
 NUMPY_SCALAR = re.compile(r"\bnp\.(?:float|int|uint|complex|bool_)\w*\((.*)\)")
@@ -327,37 +331,27 @@ def test_an_up_to_date_result_gets_its_archive_without_running(built, cli):
 
 # ------------------------------------------------------------------ every download the blog publishes
 
-def _blog_modules() -> list[str]:
-    return sorted(p.relative_to(REPO / "data/hugosnip").with_suffix(".py").as_posix()
-                  for p in (REPO / "data/hugosnip").rglob("*.json")
-                  if json.loads(p.read_text(encoding="utf-8")).get("cells"))
-
-
-@pytest.fixture(scope="module")
-def blog_public(tmp_path_factory) -> Path:
-    """The blog built by plain Hugo from the committed results, as it is published."""
-    out = tmp_path_factory.mktemp("blog") / "public"
-    hugo = shutil.which("hugo", path=str(Path(sys.executable).parent)) or "hugo"
-    subprocess.run([hugo, "--quiet", "--source", str(REPO), "--destination", str(out)], check=True,
-                   capture_output=True, timeout=300)
-    return out
+def _offered_modules() -> list[str]:
+    """Every module a page of the blog shows with snip-cell and does not turn `run` off: those
+    whose "run it yourself" box offers a download."""
+    from hugosnip.scan import scan_site
+    config = hugosnip_config.load(REPO)
+    refs, _, _ = scan_site(config.root, config.content_dir, {})
+    return sorted({ref.file for ref in refs
+                   if ref.kind == "snip-cell" and ref.params.get("run", "true") != "false"})
 
 
 def test_blog_publishes_a_download_for_every_module_a_page_runs(blog_public):
     """Every module a page shows with snip-cell (run not turned off) has its archive, and no other."""
-    from hugosnip.scan import scan_site
-    config = hugosnip_config.load(REPO)
-    refs, _, _ = scan_site(config.root, config.content_dir, {})
-    offered = {ref.file for ref in refs if ref.kind == "snip-cell" and ref.params.get("run", "true") != "false"}
+    offered = _offered_modules()
     assert offered, "no page of the blog runs a cell"
     assert sorted(published(blog_public)) == sorted(f"{m[:-3].replace('/', '-')}.zip" for m in offered)
 
 
-@pytest.mark.parametrize("module", _blog_modules())
+@pytest.mark.slow
+@pytest.mark.parametrize("module", _offered_modules())
 def test_blog_download_runs_on_its_own(blog_public, tmp_path, module):
-    archive = published(blog_public).get(f"{module[:-3].replace('/', '-')}.zip")
-    if archive is None:
-        pytest.skip(f"no page offers snippets/{module} to run")
+    archive = published(blog_public)[f"{module[:-3].replace('/', '-')}.zip"]
     doc = json.loads((REPO / "data/hugosnip" / module.replace(".py", ".json")).read_text(encoding="utf-8"))
     config = hugosnip_config.load(REPO)
     problems = run_download(archive, doc, config, tmp_path, 1800)

@@ -29,7 +29,7 @@ ROW = re.compile(r"^(\S+)\s+(\S+)\s+(\S+(?: s)?)\s+(\S+)\s+(\S+)\s+(\S+)\s+(.*)$
 
 @pytest.fixture(scope="module")
 def dask_cluster():
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
                                   host="127.0.0.1", silence_logs=50) as local:
         with distributed.Client(local, set_as_default=False) as client:
             yield local, client

@@ -15,6 +15,7 @@ import platform
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import fields
 from pathlib import Path
@@ -406,7 +407,9 @@ def test_a_new_session_does_not_outlive_the_worker(built, cli, tmp_path, options
 def test_scratch_space_is_in_the_site_and_cleaned(built, cli):
     stale = built / ".hugosnip/scratch/run-999999999-x"
     write(stale / "cwd/left.txt", "left by a build killed with kill -9")
-    before_tmp = {p.name for p in Path("/tmp").glob("hugosnip-run-*")}
+    # the scratch folders this process's build would leave in the system's temporary folder
+    ours = f"run-{os.getpid()}-*"
+    before_tmp = {p.name for p in Path(tempfile.gettempdir()).glob(ours)}
     write(built / "snippets/other.py", "# %% only\nimport os\nscratch = os.path.join(os.path.dirname(__file__), "
           "'..', '.hugosnip', 'scratch')\nprint(os.path.realpath(os.getcwd()).startswith(os.path.realpath(scratch)))\n")
     result = cli(built, "build", "--no-hugo")
@@ -414,7 +417,7 @@ def test_scratch_space_is_in_the_site_and_cleaned(built, cli):
     assert store.load(built / "data/hugosnip/other.json")["cells"]["only"]["stdout"] == "True\n"
     assert not stale.exists()
     assert list((built / ".hugosnip/scratch").iterdir()) == []
-    assert {p.name for p in Path("/tmp").glob("hugosnip-run-*")} == before_tmp
+    assert {p.name for p in Path(tempfile.gettempdir()).glob(ours)} == before_tmp
 
 
 # --------------------------------------------------------------------------------------------
