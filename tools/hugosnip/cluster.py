@@ -68,9 +68,8 @@ def retries_of(module) -> int:
 
 def make_task(project, entry, preload: list[str], key: str) -> dict:
     """What one stale module needs on a worker, by content."""
-    from .plan import dependencies
     config, module = project.config, entry.module
-    files = {dep.rel: dep.raw for dep in dependencies(project, module)}
+    files = {dep.rel: dep.raw for dep in project.dependencies(module)}
     for cell in module.cells:
         for name in cell.options.data:
             path = project.data_path(name, module.rel, cell.line)

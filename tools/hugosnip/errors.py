@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-# Exit statuses, documented in README ("Exit status").
+# Exit statuses, documented in README ("Exit statuses").
 EXIT_OK = 0
 EXIT_STALE = 1        # check: a result is missing, stale, orphaned or differs
 EXIT_INPUT = 2        # bad input: reference, cell marker, config, path
@@ -16,7 +16,7 @@ EXIT_RAISED = 3       # a cell raised (or did not raise when it should)
 EXIT_TIMEOUT = 4      # a cell ran past its timeout and was killed
 EXIT_DIED = 5         # the worker process died (crash, os._exit, signal)
 EXIT_HUGO = 6         # Hugo failed
-EXIT_BUSY = 7         # another build holds the lock
+EXIT_BUSY = 7         # reserved: builds wait for the lock (lock.py) rather than fail with it
 EXIT_ENV = 8          # the machine, not the site: disk full, read-only folder, a bad output path
 EXIT_SCHEDULER = 9    # the Dask scheduler cannot be reached, or has no workers (cluster.py)
 EXIT_ENVIRONMENT = 10 # a cluster worker's versions differ from the cache key's: task refused
@@ -102,10 +102,6 @@ class WorkerDied(Problem):
 
 class HugoFailed(Problem):
     code = EXIT_HUGO
-
-
-class Busy(Problem):
-    code = EXIT_BUSY
 
 
 class Stale(Problem):

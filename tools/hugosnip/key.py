@@ -9,7 +9,7 @@ A result is reused while its key is the key the inputs give now. ``inputs_of`` l
   ``RUNNER``, hugosnip's own output version;
 - settings: the ``[params.hugosnip]`` values that reach the worker and change what it produces
   (``KEYED``). Every other setting is declared in ``HARMLESS`` with the reason it cannot change
-  a result; tests/test_key.py fails when a setting is in neither.
+  a result; tests/plugin/test_trust.py fails when a setting is in neither.
 
 A library module's result (the source of its functions and classes) depends on its own file and
 ``RUNNER`` only.
@@ -48,7 +48,7 @@ HARMLESS = {
     "root": "results hold paths relative to the site, so a clone elsewhere has the same results",
     "timeout": "a run that ends in time gives the same output; one that does not stores nothing",
     "memory_limit": "a run under the limit gives the same output; one past it stores nothing",
-    "jobs": "modules run in separate workers: the same bytes at any -j (tests/test_parallel.py)",
+    "jobs": "modules run in separate workers: the same bytes at any -j (tests/plugin/test_parallel.py)",
     "rtol": "used only to compare a re-run with the stored result",
     "figure_limit": "only decides when a big figure is warned about",
     "math": "how Hugo renders the pages' formulas; snippets never see it",
@@ -143,15 +143,14 @@ def _import_line(module, name: str) -> int | None:
     return next((n for n, line in enumerate(module.source.splitlines(), 1) if pattern.match(line)), None)
 
 
-def inputs_of(project, module, env=None) -> dict:
-    """Everything the module's result depends on (``env`` is accepted for older callers, unused)."""
-    from .plan import dependencies
+def inputs_of(project, module) -> dict:
+    """Everything the module's result depends on."""
     from .project import sha256
 
     if module.is_library:
         return {"files": {module.rel: module.digest}, "versions": {"hugosnip": str(RUNNER)}}
     config = project.config
-    deps = dependencies(project, module)
+    deps = project.dependencies(module)
     files = {dep.rel: dep.digest for dep in deps}
     for cell in module.cells:
         for name in cell.options.data:
@@ -171,3 +170,9 @@ def inputs_of(project, module, env=None) -> dict:
 
 def key_of(inputs: dict) -> str:
     return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
+
+
+def key_for(project, module) -> tuple[dict, str]:
+    """The module's inputs and the key they give: what its stored result is compared with."""
+    inputs = inputs_of(project, module)
+    return inputs, key_of(inputs)

@@ -10,7 +10,8 @@ from pathlib import Path
 
 
 @contextmanager
-def build_lock(root: Path, wait: bool = True):
+def build_lock(root: Path):
+    """Hold the site's build lock; a second build waits for the first, saying so."""
     folder = root / ".hugosnip"
     folder.mkdir(exist_ok=True)
     with open(folder / "lock", "a+") as handle:
@@ -19,10 +20,6 @@ def build_lock(root: Path, wait: bool = True):
         except BlockingIOError:
             handle.seek(0)
             holder = handle.read().strip() or "?"
-            if not wait:
-                from .errors import Busy
-                raise Busy(".hugosnip/lock", None, f"another hugosnip build (pid {holder}) is running; "
-                           "try again when it ends") from None
             print(f"hugosnip: waiting for another build (pid {holder}) to finish", file=sys.stderr, flush=True)
             fcntl.flock(handle, fcntl.LOCK_EX)
         handle.seek(0)

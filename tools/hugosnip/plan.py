@@ -10,46 +10,9 @@ from pathlib import Path
 
 from . import store
 from .errors import InputError, Problem
-from .key import inputs_of, key_of, settings
+from .key import key_for
 from .project import Module, Project
 from .scan import not_nfc
-
-
-def environment(config) -> dict:
-    """The settings that are part of every snippet's key (see key.py)."""
-    return settings(config)
-
-
-def local_files(project: Project, dotted: str) -> list[Module]:
-    """The modules that importing ``dotted`` executes inside the snippet package."""
-    prefix = project.package.split(".")
-    parts = dotted.split(".")
-    if parts[: len(prefix)] != prefix:
-        return []
-    found = []
-    for depth in range(len(prefix), len(parts) + 1):
-        sub = "/".join(parts[len(prefix):depth])
-        for ref in (f"{sub}/__init__.py" if sub else "__init__.py", f"{sub}.py"):
-            if ref in project.modules:
-                found.append(project.modules[ref])
-    return found
-
-
-def dependencies(project: Project, module: Module) -> list[Module]:
-    """The module and every local module it imports, transitively, sorted by path."""
-    seen = {module.ref: module}
-    todo = [module]
-    for parent in local_files(project, module.dotted)[:-1]:  # its packages' __init__ run first
-        seen.setdefault(parent.ref, parent)
-        todo.append(parent)
-    while todo:
-        current = todo.pop()
-        for name in current.imports:
-            for dep in local_files(project, name):
-                if dep.ref not in seen:
-                    seen[dep.ref] = dep
-                    todo.append(dep)
-    return [seen[k] for k in sorted(seen)]
 
 
 @dataclass
@@ -130,13 +93,13 @@ def make_plan(project: Project) -> Plan:
         try:
             if module.is_library and not module.objects:
                 continue  # nothing a page could embed (an empty __init__.py, say)
-            inputs = inputs_of(project, module)
+            inputs, key = key_for(project, module)
         except Problem as problem:
             _add(problems, problem, module)
             kept.add(store.result_path(config, module.ref))
             continue
         result = store.result_path(config, module.ref)
-        entry = Entry(module, inputs, key_of(inputs), result, None)
+        entry = Entry(module, inputs, key, result, None)
         try:
             entry.previous = store.load(result)
         except FileNotFoundError:

@@ -156,6 +156,36 @@ class Project:
             self._modules = found
         return self._modules
 
+    def local_files(self, dotted: str) -> list[Module]:
+        """The modules that importing ``dotted`` executes inside the snippet package."""
+        prefix = self.package.split(".")
+        parts = dotted.split(".")
+        if parts[: len(prefix)] != prefix:
+            return []
+        found = []
+        for depth in range(len(prefix), len(parts) + 1):
+            sub = "/".join(parts[len(prefix):depth])
+            for ref in (f"{sub}/__init__.py" if sub else "__init__.py", f"{sub}.py"):
+                if ref in self.modules:
+                    found.append(self.modules[ref])
+        return found
+
+    def dependencies(self, module: Module) -> list[Module]:
+        """The module and every local module it imports, transitively, sorted by path."""
+        seen = {module.ref: module}
+        todo = [module]
+        for parent in self.local_files(module.dotted)[:-1]:  # its packages' __init__ run first
+            seen.setdefault(parent.ref, parent)
+            todo.append(parent)
+        while todo:
+            current = todo.pop()
+            for name in current.imports:
+                for dep in self.local_files(name):
+                    if dep.ref not in seen:
+                        seen[dep.ref] = dep
+                        todo.append(dep)
+        return [seen[k] for k in sorted(seen)]
+
     def load(self, path: Path) -> Module:
         ref = path.relative_to(self.base).as_posix()
         dotted = ".".join([self.package, *PurePosixPath(ref).with_suffix("").parts])

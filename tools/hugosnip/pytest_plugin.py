@@ -127,13 +127,13 @@ def _committed(file: SnippetFile) -> dict | None:
     """The module's committed result if it is up to date (read and checked once per module)."""
     if not hasattr(file, "_committed"):
         from . import store
-        from .plan import environment, inputs_of, key_of
+        from .key import key_for
         file._committed = None
         try:
             doc = store.load(store.result_path(file.project.config, file.module.ref))
         except (FileNotFoundError, store.Damaged):
             doc = None
-        key = key_of(inputs_of(file.project, file.module, environment(file.project.config)))
+        _, key = key_for(file.project, file.module)
         if doc is not None and doc.get("key") == key:
             file._committed = doc  # a stale one is `hugosnip check`'s to report: nothing fair to compare
     return file._committed

@@ -47,10 +47,9 @@ class Outcome:
         return self.problem is None
 
 
-def _options(cell, default_timeout: float) -> dict:
+def _options(cell) -> dict:
     options = asdict(cell.options)
     options["data"] = list(options["data"])
-    options["timeout"] = options["timeout"] or default_timeout
     return options
 
 
@@ -273,7 +272,7 @@ def run_module(project: Project, module: Module, *, until: str | None = None,
             "memory_limit": config.memory_limit, "figure_dir": str(figure_dir),
             "decimal_mark": config.decimal_mark,
             "cells": [{"name": c.name, "line": c.line, "code": c.code, "code_line": c.code_line,
-                       "options": _options(c, config.timeout)} for c in cells],
+                       "options": _options(c)} for c in cells],
         }
         job_path = Path(scratch, "job.json")
         job_path.write_text(json.dumps(job), encoding="utf-8")
@@ -416,8 +415,7 @@ HEAVY = {"numpy": "numpy.random", "matplotlib": "matplotlib.pyplot", "torch": "t
 
 def preload_for(project: Project, modules: list[Module]) -> list[str]:
     """The heavy libraries the modules import (directly or through local modules)."""
-    from .plan import dependencies
-    tops = {name.split(".")[0] for m in modules for dep in dependencies(project, m) for name in dep.imports}
+    tops = {name.split(".")[0] for m in modules for dep in project.dependencies(m) for name in dep.imports}
     return sorted(HEAVY[t] for t in tops if t in HEAVY)
 
 

