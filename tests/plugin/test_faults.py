@@ -255,37 +255,49 @@ def test_symlink_out_of_snippets(built, cli, tmp_path):
     assert snapshot(built) == before
 
 
+SNIP = '{{< snip-value file="x.py" cell="c" >}}'
+
+
 @pytest.mark.parametrize("front, message", [
     ("title: lỗi\ndate: 2024-03-07\n",
      "content/posts/fm.md:1: front matter: opened with '---' and never closed; end it with a '---' line"),
     ("title: RNN: phần 1\n---\n",
-     "content/posts/fm.md:2: front matter: the value of 'title' holds ': ', which YAML reads as a new key; "
-     'put it in quotes: title: "RNN: phần 1"'),
+     "content/posts/fm.md:2: front matter: not valid YAML: mapping values are not allowed here; "
+     "a value that holds ': ' must be in quotes"),
     ('title: "Bài một\n---\n',
-     "content/posts/fm.md:2: front matter: the value of 'title' opens a quote (\") that is never closed"),
+     "content/posts/fm.md:2: front matter: not valid YAML: a quoted scalar is never closed"),
     ("title: 'it's'\n---\n",
-     "content/posts/fm.md:2: front matter: the value of 'title' goes on after its closing quote: 'it's'; "
-     "inside '...' write '' for a quote"),
-    ("title: a\ndate 2024-03-07\n---\n",
-     "content/posts/fm.md:3: front matter: expected 'key: value', got 'date 2024-03-07'"),
+     "content/posts/fm.md:2: front matter: not valid YAML: expected <block end>, but found '<scalar>'; "
+     "text after a closing quote: put the whole value in quotes (inside '...' write '' for a quote)"),
+    ("date 2024-03-07\n---\n",
+     "content/posts/fm.md:2: front matter: not a list of 'key: value' lines"),
     ("title: a\ntitle: b\n---\n",
      "content/posts/fm.md:3: front matter: 'title' is set twice (first on line 2)"),
     ("title: a\ntags:\n\t- rnn\n---\n",
-     "content/posts/fm.md:4: front matter: a tab in the indentation; YAML allows spaces only"),
+     "content/posts/fm.md:4: front matter: not valid YAML: found character '\\t' that cannot start any token; "
+     "YAML indents with spaces only, not tabs"),
     ("- rnn\n---\n",
-     "content/posts/fm.md:2: front matter: a list item that belongs to no key: '- rnn'"),
+     "content/posts/fm.md:2: front matter: not a list of 'key: value' lines"),
 ], ids=["unclosed", "colon-in-value", "unclosed-quote", "text-after-quote", "not-key-value", "key-twice",
         "tab", "list-at-top"])
-def test_invalid_front_matter_is_named_before_hugo_runs(built, cli, front, message):
-    write(built / "content/posts/fm.md", "---\n" + front + "\nChữ.\n")
+def test_invalid_front_matter_of_a_page_using_the_plugin_is_named_before_hugo_runs(built, cli, front, message):
+    write(built / "content/posts/fm.md", "---\n" + front + "\nChữ " + SNIP + ".\n")
     before = snapshot(built)
     result = cli(built, "build", "--no-hugo")
     assert (result.status, result.err) == (2, message + "\n")
     assert snapshot(built) == before
 
 
+@pytest.mark.parametrize("front", ["title: RNN: phần 1\n---\n", "title: a\ntitle: b\n---\n", "- rnn\n---\n",
+                                   "title: lỗi\n"], ids=["colon-in-value", "key-twice", "list-at-top", "unclosed"])
+def test_a_page_without_snip_shortcodes_never_blocks_a_build(built, cli, front):
+    write(built / "content/posts/fm.md", "---\n" + front + "\nChữ.\n")
+    result = cli(built, "build", "--no-hugo")
+    assert (result.status, result.err) == (0, "")
+
+
 def test_toml_front_matter_is_checked_too(built, cli):
-    write(built / "content/posts/fm.md", '+++\ntitle = "a"\ntitle = "b"\n+++\nChữ.\n')
+    write(built / "content/posts/fm.md", '+++\ntitle = "a"\ntitle = "b"\n+++\n' + SNIP + '\n')
     result = cli(built, "build", "--no-hugo")
     assert (result.status, result.err) == (2, "content/posts/fm.md:3: front matter: not valid TOML: "
                                               "Cannot overwrite a value\n")
