@@ -403,3 +403,38 @@ def test_init_when_theme_already_names_hugosnip(tmp_path):
     assert proc.stdout.startswith(f"hugosnip init in {root}:\n  themes/hugosnip/: the plugin's Hugo side (hugosnip 0.1.0)\n"
                                   "  .gitignore: ")
     assert run(root, "doctor").stdout == "hugosnip doctor: all is well\n"
+
+
+def test_the_example_builds_without_matplotlib(tmp_path, cli, monkeypatch):
+    root = make("toml", tmp_path)
+    monkeypatch.setitem(sys.modules, "matplotlib", None)   # `import matplotlib` raises ImportError
+    init = cli(root, "init", "--example")
+    assert "  to do: matplotlib is not installed here, so the example has no figure: pip install matplotlib, " \
+           "then `hugosnip init --example --force` adds one\n" in init.out
+    snippet = (root / "snippets" / "example.py").read_text()
+    post = (root / "content" / "posts" / "hugosnip-example.md").read_text()
+    assert "matplotlib" not in snippet and "# %% plot" not in snippet
+    assert "snip-figure" not in post and post.endswith('{{< snip-value file="example.py" cell="total" >}}.\n')
+    build = cli(root, "build")
+    assert build.status == 0, build.err
+    assert "873" in page(root)   # 1! + 2! + ... + 6!
+
+
+@pytest.mark.parametrize("config, sections, expected", [
+    ("[params]\n  mainSections = ['post']\n", {}, "post"),
+    ("", {"blog": 2, "notes": 1}, "blog"),
+    ("", {}, "posts"),
+], ids=["mainSections", "largest-section", "no-section-yet"])
+def test_the_example_post_goes_into_the_main_section(tmp_path, cli, config, sections, expected):
+    root = make("toml", tmp_path)
+    (root / "hugo.toml").write_text((root / "hugo.toml").read_text() + config)
+    for section, count in sections.items():
+        for n in range(count):
+            (root / "content" / section).mkdir(parents=True, exist_ok=True)
+            (root / "content" / section / f"p{n}.md").write_text("---\ntitle: P\n---\n")
+    result = cli(root, "init", "--example")
+    assert f"  content/{expected}/hugosnip-example.md: written\n" in result.out
+    (root / "content" / "other").mkdir(exist_ok=True)
+    for n in range(5):   # run again: the post stays where it is
+        (root / "content" / "other" / f"q{n}.md").write_text("---\ntitle: Q\n---\n")
+    assert "nothing to change" in cli(root, "init", "--example").out

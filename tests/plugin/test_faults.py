@@ -174,7 +174,7 @@ snippets/pkg/user.py: importing snippets.pkg failed: RuntimeError: package broke
 """, id="exception-importing-the-package"),
     pytest.param(
         {"snippets/fault.py": "# %% c\nx = (1,\n\n# %% d\ny = 2\n"}, FAULT_PAGE, 2,
-        "snippets/fault.py:2: syntax error: '(' was never closed\n", id="syntax-error-in-a-snippet"),
+        "snippets/fault.py:2: syntax error: '(' was never closed\n" + EMBED + "\n", id="syntax-error-in-a-snippet"),
     pytest.param(
         {"snippets/badlib.py": '"""A library with a typo."""\n\ndef f(x:\n    return x\n',
          "snippets/fault.py": "# %% c\nfrom snippets.badlib import f\nf(1)\n"}, FAULT_PAGE, 2,
@@ -310,6 +310,17 @@ def test_valid_front_matter_passes(built, cli):
     assert cli(built, "build", "--no-hugo").status == 0
 
 
+def test_a_syntax_error_is_said_once_with_the_pages_that_embed_it(built, cli):
+    write(built / "snippets" / "fault.py", "# %% c\nx = (1,\n\n# %% d\ny = 2\n")
+    page(built, '{{< snip-cell file="fault.py" cell="c" >}}', '{{< snip-value file="fault.py" cell="d" >}}')
+    page(built, '{{< snip-cell file="fault.py" cell="d" >}}', name="other.md")
+    result = cli(built, "check")
+    assert (result.status, result.err) == (2, "snippets/fault.py:2: syntax error: '(' was never closed\n"
+                                              "    embedded at content/posts/fault.md:5\n"
+                                              "    embedded at content/posts/fault.md:6\n"
+                                              "    embedded at content/posts/other.md:5\n")
+
+
 NFD_SNIPPET = unicodedata.normalize("NFD", "tiếng.py")
 
 
@@ -323,13 +334,15 @@ def test_snippet_name_not_nfc(built, cli, written):
                "    name now: 'snippets/tie\\u0302\\u0301ng.py'\n"
                "    NFC form: 'snippets/ti\\u1ebfng.py'\n")
     assert result.status == 2
-    assert result.err == (problem if written == "tiếng.py" else f"{FAILED}\n{problem}")
+    assert result.err == (problem + EMBED + "\n" if written == "tiếng.py" else f"{FAILED}\n{problem}")
     assert snapshot(built) == before
 
 
 def test_page_name_not_nfc(built, cli):
     name = unicodedata.normalize("NFD", "bài.md")
     write(built / "content/posts" / name, "---\ntitle: bài\n---\nChữ.\n")
+    assert cli(built, "build", "--no-hugo").status == 0   # a page that does not use the plugin: Hugo's business
+    write(built / "content/posts" / name, "---\ntitle: bài\n---\nChữ " + SNIP + ".\n")
     before = snapshot(built)
     result = cli(built, "build", "--no-hugo")
     assert (result.status, result.err) == (2, f"content/posts/{name}: the file name is not in Unicode NFC form; "

@@ -391,19 +391,25 @@ def init(root: Path, *, math: str | None = None, example: bool = False, force: b
 
     # 7. The example.
     if example:
-        write_new(config.snippet_dir / "example.py", EXAMPLE_SNIPPET, changes, force)
-        post = config.content_dir / "posts" / "hugosnip-example.md"
+        try:
+            import matplotlib  # noqa: F401
+            figure = True
+        except ImportError:
+            figure = False
+        snippet = EXAMPLE_SNIPPET if figure else EXAMPLE_SNIPPET[:EXAMPLE_SNIPPET.index("\n# %% plot")] + "\n"
+        write_new(config.snippet_dir / "example.py", snippet, changes, force)
+        post = example_post_path(config.content_dir, resolved)
         existing_date = None
         if post.exists():
             found = re.search(r"(?m)^date: (.*)$", post.read_text(encoding="utf-8"))
             existing_date = found.group(1) if found else None
         date = existing_date or datetime.date.today().isoformat()
         text = EXAMPLE_POST.format(date=date, math=EXAMPLE_MATH if (math == "katex" or config.math == "katex") else "")
+        if not figure:
+            text = text[:text.index("{{< snip-figure")].rstrip("\n") + "\n"
+            changes.ask("matplotlib is not installed here, so the example has no figure: "
+                        "pip install matplotlib, then `hugosnip init --example --force` adds one")
         write_new(post, text, changes, force)
-        try:
-            import matplotlib  # noqa: F401
-        except ImportError:
-            changes.ask("the example's figure needs matplotlib in this environment: pip install matplotlib")
 
     if not changes.done:
         print("  nothing to change", file=out)
@@ -413,6 +419,26 @@ def init(root: Path, *, math: str | None = None, example: bool = False, force: b
         print("next: `hugosnip build` runs the snippets and builds the site; `hugosnip doctor` checks the setup",
               file=out)
     return 0
+
+
+def example_post_path(content_dir: Path, resolved: dict) -> Path:
+    """Where the example post goes: where it already is, else the site's main section (the first
+    of params.mainSections, else the section with the most pages, else posts/), so the theme
+    lists it on the home page."""
+    if content_dir.is_dir():
+        for found in sorted(content_dir.rglob("hugosnip-example.md")):
+            return found
+    main = (resolved.get("params") or {}).get("mainsections") or []
+    if isinstance(main, str):
+        main = [main]
+    section = next((m for m in main if isinstance(m, str) and m and "/" not in m.strip("/")), None)
+    if section is None and content_dir.is_dir():
+        from .scan import pages
+        sizes = {d.name: len(pages(d)) for d in content_dir.iterdir() if d.is_dir()}
+        sizes = {k: v for k, v in sizes.items() if v}
+        if sizes:
+            section = max(sorted(sizes), key=lambda k: sizes[k])
+    return content_dir / (section.strip("/") if section else "posts") / "hugosnip-example.md"
 
 
 def _file_with(root: Path, key: str) -> Path:
