@@ -80,9 +80,10 @@ def build(config: Config, *, explain: bool = False, jobs: int | None = None, run
     out = out or sys.stdout
     if run_hugo:
         # Without the plugin's Hugo side, Hugo cannot build the pages: say so before running anything.
-        from .doctor import component_problems
+        from .doctor import component_problems, uses_plugin
         try:
             missing = component_problems(config.root)
+            missing = missing if missing and uses_plugin(config.root) else []
         except Problem as problem:
             missing = [problem]
         if missing:

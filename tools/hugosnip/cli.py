@@ -109,8 +109,8 @@ def main(argv: list[str] | None = None) -> int:
             from .doctor import doctor
             return doctor(root)
         if args.command == "build" and not args.no_hugo:
-            from .doctor import component_problems   # without the plugin's Hugo side: stop before anything
-            if (missing := component_problems(root)):
+            from .doctor import component_problems, uses_plugin   # without the plugin's Hugo side
+            if (missing := component_problems(root)) and uses_plugin(root):     # Hugo would fail: stop now
                 for problem in missing:
                     print(problem.render(), file=sys.stderr)
                 return max(p.code for p in missing)

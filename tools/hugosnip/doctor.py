@@ -141,6 +141,23 @@ def component_problems(root: Path, resolved: dict | None = None) -> list[Problem
     return problems
 
 
+def uses_plugin(root: Path, resolved: dict | None = None) -> bool:
+    """Whether a page of the site calls a snip-* shortcode (in any language's content folder)."""
+    from . import hugoconfig
+    from .scan import SNIP_CALL, pages
+    resolved = hugoconfig.resolved(root) if resolved is None else resolved
+    folders = {resolved.get("contentdir") or "content"}
+    for language in (resolved.get("languages") or {}).values():
+        if isinstance(language, dict) and language.get("contentdir"):
+            folders.add(language["contentdir"])
+    for folder in sorted(folders):
+        if (root / folder).is_dir():
+            for page in pages(root / folder):
+                if SNIP_CALL.search(page.read_text(encoding="utf-8", errors="replace")):
+                    return True
+    return False
+
+
 def _pages(config) -> list[Path]:
     from .scan import pages
     return [p for d in config.content_paths if d.is_dir() for p in pages(d)]
