@@ -1,6 +1,9 @@
 """``hugosnip doctor``: check that a Hugo site is set up for hugosnip; say, per problem, what to change.
 
-Exit status 0 when all is well, 2 (bad input) when something must change.
+When the setup is right, it builds the site once in memory (``hugo --renderToMemory``), so "all is
+well" means the site builds. Exit status 0 when all is well (notes, such as math that nothing seems
+to render, do not change it), 2 (bad input) when something must change, 6 when Hugo cannot build
+the site.
 """
 
 from __future__ import annotations
