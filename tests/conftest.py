@@ -60,6 +60,7 @@ def require(present: bool, what: str) -> None:
     if os.environ.get("HUGOSNIP_REQUIRE_TOOLS") == "1":
         pytest.fail(f"{what} (HUGOSNIP_REQUIRE_TOOLS=1: required here)", pytrace=False)
     pytest.skip(what, allow_module_level=True)
+REPLICAS = REPO / "tests" / "fixtures" / "themes"   # small replicas of real themes' <head> wiring
 
 
 @pytest.fixture
@@ -180,3 +181,19 @@ def blog_public(tmp_path_factory) -> Path:
                                capture_output=True, text=True)
         assert index.returncode == 0, index.stdout + index.stderr
     return out
+
+
+def themed_site(tmp_path: Path, theme: str, config: str = "") -> Path:
+    """A site on a replica theme (a git checkout: init never edits it), with one page."""
+    root = tmp_path / "site"
+    (root / "content").mkdir(parents=True)
+    (root / "content" / "p.md").write_text("---\ntitle: P\n---\nText.\n")
+    (root / "hugo.toml").write_text(f"title = 'T'\ntheme = '{theme}'\n"
+                                    "disableKinds = ['taxonomy', 'term', 'rss', 'sitemap']\n" + config)
+    shutil.copytree(REPLICAS / theme, root / "themes" / theme)
+    (root / "themes" / theme / ".git").mkdir()
+    for kind in ("home", "single", "list"):
+        path = root / "layouts" / f"{kind}.html"
+        path.parent.mkdir(exist_ok=True)
+        path.write_text('{{ define "main" }}' + kind + '{{ end }}')
+    return root

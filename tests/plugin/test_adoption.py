@@ -297,8 +297,9 @@ def test_init_says_where_to_add_the_head_partial_when_it_cannot(tmp_path):
     root = make("toml", tmp_path)
     (root / "themes" / "mytheme" / ".git").mkdir()
     proc = run(root, "init")
-    assert "  to do: add this line inside <head> of your theme's layout (a head partial or baseof.html), or to a " \
-        "partial your theme renders there:\n      {{ partial \"hugosnip/head.html\" . }}\n" in proc.stdout
+    assert "  to do: theme 'mytheme' has no hook for extra <head> content: copy themes/mytheme/layouts/_partials/" \
+        "head.html to layouts/_partials/head.html and add this line at its end:\n" \
+        "      {{ partial \"hugosnip/head.html\" . }}\n" in proc.stdout
     doctor = run(root, "doctor", check=False)
     assert doctor.returncode == 2
     assert "no layout renders hugosnip's head partial" in doctor.stderr
@@ -349,17 +350,32 @@ def test_each_languages_content_dir_is_scanned(adopted, tmp_path):
                                                  "did you mean 'total'?\n")
 
 
-def test_hugo_failing_for_want_of_the_theme_component_says_what_to_change(adopted, tmp_path):
+def test_build_without_the_theme_component_in_the_list_stops_before_running_anything(adopted, tmp_path):
     root = copy_of(adopted, "toml", tmp_path)
     (root / "hugo.toml").write_text((root / "hugo.toml").read_text().replace(
         'theme = ["mytheme", "hugosnip"]', 'theme = ["mytheme"]'))
+    (root / "snippets" / "example.py").write_text((root / "snippets" / "example.py").read_text() + "\n")
+    before = tree(root)
     proc = run(root, "build", check=False)
-    assert proc.returncode == 6
-    assert 'template for shortcode "snip-source" not found' in proc.stderr
-    assert proc.stderr.endswith('hugo: Hugo failed with status 1 (its errors are above)\n'
-                                'hugo.toml: "hugosnip" is not in the site\'s `theme` list, so Hugo does not know '
-                                'the snip-* shortcodes\n'
-                                '    set theme = ["mytheme", "hugosnip"] (or run `hugosnip init`)\n')
+    assert (proc.returncode, proc.stdout) == (2, "")
+    assert proc.stderr == ('hugo.toml: "hugosnip" is not in the site\'s `theme` list, so Hugo does not know '
+                           'the snip-* shortcodes\n'
+                           '    set theme = ["mytheme", "hugosnip"] (or run `hugosnip init`)\n')
+    assert tree(root) == before   # the stale snippet did not run, Hugo did not build
+
+
+def test_build_before_init_says_run_hugosnip_init(tmp_path):
+    root = make("toml", tmp_path)
+    (root / "snippets").mkdir()
+    (root / "snippets" / "s.py").write_text("# %% c\nx = 1\nx\n")
+    (root / "content" / "p.md").write_text('---\ntitle: P\n---\n{{< snip-value file="s.py" cell="c" >}}\n')
+    proc = run(root, "build", check=False)
+    assert (proc.returncode, proc.stdout) == (2, "")
+    assert proc.stderr == ("hugo.toml: no themes/hugosnip/: the plugin's Hugo side (shortcodes, CSS) is not in "
+                           "the site\n    run `hugosnip init`\n"
+                           'hugo.toml: "hugosnip" is not in the site\'s `theme` list, so Hugo does not know '
+                           'the snip-* shortcodes\n    set theme = ["mytheme", "hugosnip"] (or run `hugosnip init`)\n')
+    assert not (root / "data" / "hugosnip").exists() and not (root / "public").exists()
 
 
 def test_a_mount_into_assets_hides_the_figures_and_build_says_what_to_change(adopted, tmp_path):
@@ -387,3 +403,38 @@ def test_init_when_theme_already_names_hugosnip(tmp_path):
     assert proc.stdout.startswith(f"hugosnip init in {root}:\n  themes/hugosnip/: the plugin's Hugo side (hugosnip 0.1.0)\n"
                                   "  .gitignore: ")
     assert run(root, "doctor").stdout == "hugosnip doctor: all is well\n"
+
+
+def test_the_example_builds_without_matplotlib(tmp_path, cli, monkeypatch):
+    root = make("toml", tmp_path)
+    monkeypatch.setitem(sys.modules, "matplotlib", None)   # `import matplotlib` raises ImportError
+    init = cli(root, "init", "--example")
+    assert "  to do: matplotlib is not installed here, so the example has no figure: pip install matplotlib, " \
+           "then `hugosnip init --example --force` adds one\n" in init.out
+    snippet = (root / "snippets" / "example.py").read_text()
+    post = (root / "content" / "posts" / "hugosnip-example.md").read_text()
+    assert "matplotlib" not in snippet and "# %% plot" not in snippet
+    assert "snip-figure" not in post and post.endswith('{{< snip-value file="example.py" cell="total" >}}.\n')
+    build = cli(root, "build")
+    assert build.status == 0, build.err
+    assert "873" in page(root)   # 1! + 2! + ... + 6!
+
+
+@pytest.mark.parametrize("config, sections, expected", [
+    ("[params]\n  mainSections = ['post']\n", {}, "post"),
+    ("", {"blog": 2, "notes": 1}, "blog"),
+    ("", {}, "posts"),
+], ids=["mainSections", "largest-section", "no-section-yet"])
+def test_the_example_post_goes_into_the_main_section(tmp_path, cli, config, sections, expected):
+    root = make("toml", tmp_path)
+    (root / "hugo.toml").write_text((root / "hugo.toml").read_text() + config)
+    for section, count in sections.items():
+        for n in range(count):
+            (root / "content" / section).mkdir(parents=True, exist_ok=True)
+            (root / "content" / section / f"p{n}.md").write_text("---\ntitle: P\n---\n")
+    result = cli(root, "init", "--example")
+    assert f"  content/{expected}/hugosnip-example.md: written\n" in result.out
+    (root / "content" / "other").mkdir(exist_ok=True)
+    for n in range(5):   # run again: the post stays where it is
+        (root / "content" / "other" / f"q{n}.md").write_text("---\ntitle: Q\n---\n")
+    assert "nothing to change" in cli(root, "init", "--example").out

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import write
+from conftest import themed_site, write
 
 HEAD = '{{ partial "hugosnip/head.html" . }}'
 
@@ -27,9 +27,30 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
-def test_a_site_set_up_well_is_well(site, cli):
-    result = cli(site, "doctor")
+def test_a_site_set_up_well_is_well(built_site, cli):
+    result = cli(built_site, "doctor")
     assert (result.status, result.out, result.err) == (0, "hugosnip doctor: all is well\n", "")
+
+
+def test_a_site_that_hugo_cannot_build_is_not_well(site, cli):
+    # set up well, but its results were never built: Hugo fails, and doctor says what to do
+    result = cli(site, "doctor")
+    assert result.status == 6
+    assert result.err.startswith("hugo: Hugo cannot build the site: ")
+    assert "no results for snippets/" in result.err
+    assert result.err.endswith("\n    run `hugosnip build`\nhugosnip doctor: 1 problem(s) to fix\n")
+
+
+def test_a_template_error_of_the_theme_is_reported_first(tmp_path, cli):
+    root = themed_site(tmp_path, "ananke")
+    assert cli(root, "init").status == 0
+    write(root / "layouts" / "single.html", '{{ define "main" }}{{ .Nope }}{{ end }}')
+    result = cli(root, "doctor")
+    assert result.status == 6
+    first = result.err.splitlines()[0]
+    assert first.startswith("hugo: Hugo cannot build the site: ")
+    assert "can't evaluate field Nope" in first
+    assert result.err.endswith("\n    run `hugo` to see every error\nhugosnip doctor: 1 problem(s) to fix\n")
 
 
 def test_the_theme_component_missing_from_theme(site, cli):
@@ -53,21 +74,21 @@ def test_the_head_partial_not_rendered(site, cli):
                           "hugosnip doctor: 1 problem(s) to fix\n")
 
 
-def test_a_copy_of_the_hugo_side_from_another_version(site, cli):
-    own_themes(site)
-    write(site / "themes" / "hugosnip" / "hugosnip-version.txt", "hugosnip 0.0.9 0123456789abcdef\n")
-    edit(site / "themes" / "hugosnip" / "assets" / "css" / "hugosnip.css", "margin: 1.25rem 0;", "margin: 1rem 0;")
+def test_a_copy_of_the_hugo_side_from_another_version(built_site, cli):
+    own_themes(built_site)
+    write(built_site / "themes" / "hugosnip" / "hugosnip-version.txt", "hugosnip 0.0.9 0123456789abcdef\n")
+    edit(built_site / "themes" / "hugosnip" / "assets" / "css" / "hugosnip.css", "margin: 1.25rem 0;", "margin: 1rem 0;")
     expected = ("themes/hugosnip/: the site's copy of hugosnip's Hugo side (version 0.0.9) differs from the "
                 "installed plugin's (version 0.1.0) in 1 file(s)")
-    result = cli(site, "doctor")
+    result = cli(built_site, "doctor")
     assert result.status == 2
     assert result.err.startswith(expected + ": assets/css/hugosnip.css\n    run `hugosnip init --upgrade` to refresh it\n")
-    result = cli(site, "check")
+    result = cli(built_site, "check")
     assert result.status == 2
     assert result.err == expected + "\n    run `hugosnip init --upgrade` to refresh it\n"
-    result = cli(site, "init", "--upgrade")
+    result = cli(built_site, "init", "--upgrade")
     assert "  themes/hugosnip/: refreshed to hugosnip 0.1.0\n" in result.out
-    assert cli(site, "doctor").status == 0
+    assert cli(built_site, "doctor").status == 0
 
 
 @pytest.mark.parametrize("folder", ["assets", "data"])
@@ -85,17 +106,40 @@ def test_a_mount_that_hides_what_hugosnip_writes(site, cli, folder):
                           "hugosnip doctor: 1 problem(s) to fix\n")
 
 
-def test_math_in_pages_but_none_set_up(site, cli):
-    own_themes(site)
-    edit(site / "config.toml", '  math = "katex"\n', "")
-    shutil.rmtree(site / "themes" / "blog" / "layouts" / "_markup")
-    write(site / "content" / "posts" / "demo.md", "---\ntitle: M\n---\n\nIn code: `$$a$$`.\n\n```\n$$b$$\n```\n\n$$x = 1$$\n")
-    result = cli(site, "doctor")
-    assert result.status == 2
-    assert result.err == ("content/posts/demo.md:11: this page has math, but the site renders none\n"
-                          '    set [params.hugosnip] math = "katex" (`hugosnip init --math katex`), or add '
-                          "MathJax/KaTeX to your theme\n"
-                          "hugosnip doctor: 1 problem(s) to fix\n")
+MATH_PAGE = "---\ntitle: M\n{front}---\n\nIn code: `$$a$$`.\n\n```\n$$b$$\n```\n\n{body}$$x = 1$$\n"
+
+
+@pytest.mark.parametrize("front, body, config, layout", [
+    ("", "", "", ("_partials/head-additions.html",
+                  '{{ if .Params.math }}{{ partial "helper/external" (dict "Namespace" "KaTeX") }}{{ end }}')),
+    ("math: true\n", "", "", None),
+    ("", "{{< math.inline >}}<script src=\"katex/auto-render.min.js\"></script>{{< /math.inline >}}\n\n",
+     "enableInlineShortcodes = true\n", None),
+    ("", "{{< math >}}y = 2{{< /math >}}\n\n", "", ("_shortcodes/math.html", "{{ .Inner }}")),
+], ids=["theme-template-names-katex", "front-matter-switch", "inline-shortcode-loads-katex", "math-shortcode"])
+def test_math_that_renders_through_the_theme_is_well(tmp_path, cli, front, body, config, layout):
+    root = themed_site(tmp_path, "ananke", config)
+    if layout:
+        write(root / "layouts" / layout[0], layout[1])
+        if "helper/external" in layout[1]:
+            write(root / "layouts" / "_partials" / "helper" / "external.html", "")
+    write(root / "content" / "m.md", MATH_PAGE.format(front=front, body=body))
+    assert cli(root, "init").status == 0
+    result = cli(root, "doctor")
+    assert (result.status, result.out, result.err) == (0, "hugosnip doctor: all is well\n", "")
+
+
+def test_math_that_nothing_renders_gets_a_note(tmp_path, cli):
+    root = themed_site(tmp_path, "ananke")
+    write(root / "content" / "m.md", MATH_PAGE.format(front="", body=""))
+    assert cli(root, "init").status == 0
+    result = cli(root, "doctor")
+    assert (result.status, result.out) == (0, "hugosnip doctor: all is well (1 note(s) above)\n")
+    assert result.err == ("content/m.md:11: note: this page has math, and neither the site nor its theme seems to "
+                          "render any (no KaTeX/MathJax in their templates, no math switch in the page's front "
+                          "matter, no math shortcode)\n"
+                          '    if its formulas show as plain text, set [params.hugosnip] math = "katex" '
+                          "(`hugosnip init --math katex`), or add MathJax/KaTeX to your theme\n")
 
 
 def test_katex_without_passthrough(site, cli):

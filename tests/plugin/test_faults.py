@@ -174,7 +174,7 @@ snippets/pkg/user.py: importing snippets.pkg failed: RuntimeError: package broke
 """, id="exception-importing-the-package"),
     pytest.param(
         {"snippets/fault.py": "# %% c\nx = (1,\n\n# %% d\ny = 2\n"}, FAULT_PAGE, 2,
-        "snippets/fault.py:2: syntax error: '(' was never closed\n", id="syntax-error-in-a-snippet"),
+        "snippets/fault.py:2: syntax error: '(' was never closed\n" + EMBED + "\n", id="syntax-error-in-a-snippet"),
     pytest.param(
         {"snippets/badlib.py": '"""A library with a typo."""\n\ndef f(x:\n    return x\n',
          "snippets/fault.py": "# %% c\nfrom snippets.badlib import f\nf(1)\n"}, FAULT_PAGE, 2,
@@ -255,37 +255,49 @@ def test_symlink_out_of_snippets(built, cli, tmp_path):
     assert snapshot(built) == before
 
 
+SNIP = '{{< snip-value file="x.py" cell="c" >}}'
+
+
 @pytest.mark.parametrize("front, message", [
     ("title: lỗi\ndate: 2024-03-07\n",
      "content/posts/fm.md:1: front matter: opened with '---' and never closed; end it with a '---' line"),
     ("title: RNN: phần 1\n---\n",
-     "content/posts/fm.md:2: front matter: the value of 'title' holds ': ', which YAML reads as a new key; "
-     'put it in quotes: title: "RNN: phần 1"'),
+     "content/posts/fm.md:2: front matter: not valid YAML: mapping values are not allowed here; "
+     "a value that holds ': ' must be in quotes"),
     ('title: "Bài một\n---\n',
-     "content/posts/fm.md:2: front matter: the value of 'title' opens a quote (\") that is never closed"),
+     "content/posts/fm.md:2: front matter: not valid YAML: a quoted scalar is never closed"),
     ("title: 'it's'\n---\n",
-     "content/posts/fm.md:2: front matter: the value of 'title' goes on after its closing quote: 'it's'; "
-     "inside '...' write '' for a quote"),
-    ("title: a\ndate 2024-03-07\n---\n",
-     "content/posts/fm.md:3: front matter: expected 'key: value', got 'date 2024-03-07'"),
+     "content/posts/fm.md:2: front matter: not valid YAML: expected <block end>, but found '<scalar>'; "
+     "text after a closing quote: put the whole value in quotes (inside '...' write '' for a quote)"),
+    ("date 2024-03-07\n---\n",
+     "content/posts/fm.md:2: front matter: not a list of 'key: value' lines"),
     ("title: a\ntitle: b\n---\n",
      "content/posts/fm.md:3: front matter: 'title' is set twice (first on line 2)"),
     ("title: a\ntags:\n\t- rnn\n---\n",
-     "content/posts/fm.md:4: front matter: a tab in the indentation; YAML allows spaces only"),
+     "content/posts/fm.md:4: front matter: not valid YAML: found character '\\t' that cannot start any token; "
+     "YAML indents with spaces only, not tabs"),
     ("- rnn\n---\n",
-     "content/posts/fm.md:2: front matter: a list item that belongs to no key: '- rnn'"),
+     "content/posts/fm.md:2: front matter: not a list of 'key: value' lines"),
 ], ids=["unclosed", "colon-in-value", "unclosed-quote", "text-after-quote", "not-key-value", "key-twice",
         "tab", "list-at-top"])
-def test_invalid_front_matter_is_named_before_hugo_runs(built, cli, front, message):
-    write(built / "content/posts/fm.md", "---\n" + front + "\nChữ.\n")
+def test_invalid_front_matter_of_a_page_using_the_plugin_is_named_before_hugo_runs(built, cli, front, message):
+    write(built / "content/posts/fm.md", "---\n" + front + "\nChữ " + SNIP + ".\n")
     before = snapshot(built)
     result = cli(built, "build", "--no-hugo")
     assert (result.status, result.err) == (2, message + "\n")
     assert snapshot(built) == before
 
 
+@pytest.mark.parametrize("front", ["title: RNN: phần 1\n---\n", "title: a\ntitle: b\n---\n", "- rnn\n---\n",
+                                   "title: lỗi\n"], ids=["colon-in-value", "key-twice", "list-at-top", "unclosed"])
+def test_a_page_without_snip_shortcodes_never_blocks_a_build(built, cli, front):
+    write(built / "content/posts/fm.md", "---\n" + front + "\nChữ.\n")
+    result = cli(built, "build", "--no-hugo")
+    assert (result.status, result.err) == (0, "")
+
+
 def test_toml_front_matter_is_checked_too(built, cli):
-    write(built / "content/posts/fm.md", '+++\ntitle = "a"\ntitle = "b"\n+++\nChữ.\n')
+    write(built / "content/posts/fm.md", '+++\ntitle = "a"\ntitle = "b"\n+++\n' + SNIP + '\n')
     result = cli(built, "build", "--no-hugo")
     assert (result.status, result.err) == (2, "content/posts/fm.md:3: front matter: not valid TOML: "
                                               "Cannot overwrite a value\n")
@@ -296,6 +308,17 @@ def test_valid_front_matter_passes(built, cli):
           "- 'a: b'\ndescription: >\n  dài: nhiều dòng\n  nữa\nseries: [RNN, \"Phần: 1\"]\n"
           "# chú thích\n---\nChữ.\n")
     assert cli(built, "build", "--no-hugo").status == 0
+
+
+def test_a_syntax_error_is_said_once_with_the_pages_that_embed_it(built, cli):
+    write(built / "snippets" / "fault.py", "# %% c\nx = (1,\n\n# %% d\ny = 2\n")
+    page(built, '{{< snip-cell file="fault.py" cell="c" >}}', '{{< snip-value file="fault.py" cell="d" >}}')
+    page(built, '{{< snip-cell file="fault.py" cell="d" >}}', name="other.md")
+    result = cli(built, "check")
+    assert (result.status, result.err) == (2, "snippets/fault.py:2: syntax error: '(' was never closed\n"
+                                              "    embedded at content/posts/fault.md:5\n"
+                                              "    embedded at content/posts/fault.md:6\n"
+                                              "    embedded at content/posts/other.md:5\n")
 
 
 NFD_SNIPPET = unicodedata.normalize("NFD", "tiếng.py")
@@ -311,13 +334,15 @@ def test_snippet_name_not_nfc(built, cli, written):
                "    name now: 'snippets/tie\\u0302\\u0301ng.py'\n"
                "    NFC form: 'snippets/ti\\u1ebfng.py'\n")
     assert result.status == 2
-    assert result.err == (problem if written == "tiếng.py" else f"{FAILED}\n{problem}")
+    assert result.err == (problem + EMBED + "\n" if written == "tiếng.py" else f"{FAILED}\n{problem}")
     assert snapshot(built) == before
 
 
 def test_page_name_not_nfc(built, cli):
     name = unicodedata.normalize("NFD", "bài.md")
     write(built / "content/posts" / name, "---\ntitle: bài\n---\nChữ.\n")
+    assert cli(built, "build", "--no-hugo").status == 0   # a page that does not use the plugin: Hugo's business
+    write(built / "content/posts" / name, "---\ntitle: bài\n---\nChữ " + SNIP + ".\n")
     before = snapshot(built)
     result = cli(built, "build", "--no-hugo")
     assert (result.status, result.err) == (2, f"content/posts/{name}: the file name is not in Unicode NFC form; "

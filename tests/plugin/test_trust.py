@@ -86,11 +86,11 @@ REFUSED = [
                  "inside the site (e.g. \"snippets\")\n", id="config-snippets-outside-the-site"),
     pytest.param({"snippets/fault.py": "# %% _preamble\nx = 1\n"}, {}, 2,
                  "snippets/fault.py:1: '_preamble' is the name hugosnip gives the code above the first marker; "
-                 "give this cell another name\n", id="explicit-preamble-cell"),
+                 "give this cell another name\n    embedded at content/posts/fault.md:5\n", id="explicit-preamble-cell"),
     pytest.param({"snippets/fault.py": '# %% c\ntext = """\n# %% d\n"""\nprint(text)\n'}, {}, 2,
                  "snippets/fault.py:2: syntax error in cell 'c': unterminated triple-quoted string literal "
                  "(detected at line 2); the '# %%' line 3 is inside a string, and a marker starts a new cell "
-                 "even there\n", id="marker-inside-a-string"),
+                 "even there\n    embedded at content/posts/fault.md:5\n", id="marker-inside-a-string"),
     pytest.param({"helpers.py": "SCALE = 2\n", "snippets/fault.py": "# %% c\nimport os\nimport helpers\n"
                   "helpers.SCALE\n"}, {}, 2,
                  f"{FAILED}\nsnippets/fault.py:3: imports 'helpers' from helpers.py in the site's root folder, "

@@ -78,6 +78,17 @@ def build(config: Config, *, explain: bool = False, jobs: int | None = None, run
     if anything is written, that early run is dropped and Hugo runs again after.
     """
     out = out or sys.stdout
+    if run_hugo:
+        # Without the plugin's Hugo side, Hugo cannot build the pages: say so before running anything.
+        from .doctor import component_problems, uses_plugin
+        try:
+            missing = component_problems(config.root)
+            missing = missing if missing and uses_plugin(config.root) else []
+        except Problem as problem:
+            missing = [problem]
+        if missing:
+            hugo.cancel(early)
+            return report(missing)
     if run_hugo and early is None:
         early = hugo.start(config.root, list(hugo_args))
     try:

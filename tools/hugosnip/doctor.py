@@ -1,6 +1,9 @@
 """``hugosnip doctor``: check that a Hugo site is set up for hugosnip; say, per problem, what to change.
 
-Exit status 0 when all is well, 2 (bad input) when something must change.
+When the setup is right, it builds the site once in memory (``hugo --renderToMemory``), so "all is
+well" means the site builds. Exit status 0 when all is well (notes, such as math that nothing seems
+to render, do not change it), 2 (bad input) when something must change, 6 when Hugo cannot build
+the site.
 """
 
 from __future__ import annotations
@@ -15,7 +18,9 @@ from .errors import EXIT_INPUT, InputError, Problem
 
 # Math a page may hold: display math, or inline \( \) (inline $…$ alone is too often a price).
 MATH = re.compile(r"\$\$.+?\$\$|\\\[.+?\\\]|\\\(.+?\\\)", re.S)
-SCRIPT = re.compile(r"(?i)<(?:script|link)\b[^>]*(?:mathjax|katex)")
+MATH_LIBRARY = re.compile(r"(?i)katex|mathjax")
+MATH_SWITCH = re.compile(r"(?im)^\s*\"?(?:math|katex|mathjax|markup\.math)\"?\s*[:=]\s*\"?(?:true|yes|on|katex|mathjax)\b")
+MATH_SHORTCODE = re.compile(r"\{\{[<%]\s*(?:math|katex|mathjax|tex|latex)\b")
 FENCE = re.compile(r"(?ms)^[ \t]*(```|~~~).*?^[ \t]*\1[^\n]*$|`[^`\n]*`")
 
 
@@ -25,8 +30,8 @@ def hugo_version(exe: str) -> tuple[int, int, int] | None:
     return tuple(int(x) for x in found.groups()) if found else None
 
 
-def diagnose(root: Path) -> list[Problem]:
-    from . import hugo, hugoconfig
+def diagnose(root: Path, notes: list[Problem] | None = None) -> list[Problem]:
+    from . import headhooks, hugo, hugoconfig
     from .config import load
     from .init import HEAD_LINE, head_wired
     from .project import folder_problems
@@ -54,10 +59,8 @@ def diagnose(root: Path) -> list[Problem]:
     copy = themes_dir / plugin_theme.NAME
 
     # The theme component: present, listed, the same version as the plugin.
-    if not copy.is_dir():
-        problems.append(InputError(where, None, f"no {copy.relative_to(root).as_posix()}/: the plugin's "
-                                   "Hugo side (shortcodes, CSS) is not in the site", ["run `hugosnip init`"]))
-    else:
+    problems += component_problems(root, resolved)
+    if copy.is_dir():
         diff = [] if copy.resolve() == plugin_theme.source().resolve() else plugin_theme.differences(copy)
         if diff:
             said = plugin_theme.stamp_of(copy)
@@ -68,11 +71,8 @@ def diagnose(root: Path) -> list[Problem]:
                 f"{len(diff)} file(s): {', '.join(diff[:3])}{', …' if len(diff) > 3 else ''}",
                 ["run `hugosnip init --upgrade` to refresh it"]))
     if plugin_theme.NAME not in themes:
-        listed = ", ".join(f'"{t}"' for t in [*themes, plugin_theme.NAME])
-        problems.append(InputError(where, None, f"\"{plugin_theme.NAME}\" is not in the site's `theme` list, so "
-                                   "Hugo does not know the snip-* shortcodes",
-                                   [f"set theme = [{listed}] (or run `hugosnip init`)"]))
-    elif not head_wired(root, themes, themes_dir):
+        pass   # said by component_problems
+    elif not (head_wired(root, themes, themes_dir) or headhooks.setting_wired(resolved)):
         problems.append(InputError(where, None, "no layout renders hugosnip's head partial, so pages get "
                                    "no hugosnip CSS (nor KaTeX's)",
                                    [f"add {HEAD_LINE} inside <head> of your theme's layout"]))
@@ -92,18 +92,25 @@ def diagnose(root: Path) -> list[Problem]:
         problems.append(InputError(config.snippets + "/", None, "the snippet folder does not exist",
                                    ["run `hugosnip init` (or set [params.hugosnip] snippets)"]))
 
-    # Math in pages, but nothing that renders it.
+    # Math in pages, but nothing that renders it: only a note, since the theme may do it in ways
+    # no file shows (a script its pages load from elsewhere).
     if config.math != "katex" and not _site_renders_math(root, themes, themes_dir):
         for page in _pages(config):
-            text = FENCE.sub(lambda m: "\n" * m.group(0).count("\n"),   # lines keep their numbers
-                             page.read_text(encoding="utf-8", errors="replace"))
+            raw = page.read_text(encoding="utf-8", errors="replace")
+            if _page_renders_math(raw):
+                continue
+            text = FENCE.sub(lambda m: "\n" * m.group(0).count("\n"), raw)   # lines keep their numbers
             found = MATH.search(text)
             if found:
                 line = text[:found.start()].count("\n") + 1
-                problems.append(InputError(page.relative_to(root).as_posix(), line,
-                                           "this page has math, but the site renders none",
-                                           ['set [params.hugosnip] math = "katex" (`hugosnip init --math katex`), '
-                                            "or add MathJax/KaTeX to your theme"]))
+                if notes is not None:
+                    notes.append(InputError(page.relative_to(root).as_posix(), line,
+                                            "note: this page has math, and neither the site nor its theme seems "
+                                            "to render any (no KaTeX/MathJax in their templates, no math switch "
+                                            "in the page's front matter, no math shortcode)",
+                                            ['if its formulas show as plain text, set [params.hugosnip] math = '
+                                             '"katex" (`hugosnip init --math katex`), or add MathJax/KaTeX to '
+                                             "your theme"]))
                 break
     passthrough = (((resolved.get("markup") or {}).get("goldmark") or {}).get("extensions") or {}).get("passthrough") or {}
     if config.math == "katex" and not passthrough.get("enable"):
@@ -114,13 +121,53 @@ def diagnose(root: Path) -> list[Problem]:
     return problems
 
 
+def component_problems(root: Path, resolved: dict | None = None) -> list[Problem]:
+    """The plugin's Hugo side missing from the site, or not in its `theme` list: Hugo cannot build a
+    page that uses a snip-* shortcode (``build`` checks this before it runs anything)."""
+    from . import hugoconfig
+    where = hugoconfig.main_file(root)
+    resolved = hugoconfig.resolved(root) if resolved is None else resolved
+    themes = resolved.get("theme") or []
+    if isinstance(themes, str):
+        themes = [themes]
+    copy = root / (resolved.get("themesdir") or "themes") / plugin_theme.NAME
+    problems: list[Problem] = []
+    if not copy.is_dir():
+        problems.append(InputError(where, None, f"no {copy.relative_to(root).as_posix()}/: the plugin's "
+                                   "Hugo side (shortcodes, CSS) is not in the site", ["run `hugosnip init`"]))
+    if plugin_theme.NAME not in themes:
+        listed = ", ".join(f'"{t}"' for t in [*themes, plugin_theme.NAME])
+        problems.append(InputError(where, None, f"\"{plugin_theme.NAME}\" is not in the site's `theme` list, so "
+                                   "Hugo does not know the snip-* shortcodes",
+                                   [f"set theme = [{listed}] (or run `hugosnip init`)"]))
+    return problems
+
+
+def uses_plugin(root: Path, resolved: dict | None = None) -> bool:
+    """Whether a page of the site calls a snip-* shortcode (in any language's content folder)."""
+    from . import hugoconfig
+    from .scan import SNIP_CALL, pages
+    resolved = hugoconfig.resolved(root) if resolved is None else resolved
+    folders = {resolved.get("contentdir") or "content"}
+    for language in (resolved.get("languages") or {}).values():
+        if isinstance(language, dict) and language.get("contentdir"):
+            folders.add(language["contentdir"])
+    for folder in sorted(folders):
+        if (root / folder).is_dir():
+            for page in pages(root / folder):
+                if SNIP_CALL.search(page.read_text(encoding="utf-8", errors="replace")):
+                    return True
+    return False
+
+
 def _pages(config) -> list[Path]:
     from .scan import pages
     return [p for d in config.content_paths if d.is_dir() for p in pages(d)]
 
 
 def _site_renders_math(root: Path, themes: list[str], themes_dir: Path) -> bool:
-    """A render hook or a MathJax/KaTeX script of the site's or its theme's own."""
+    """A render hook, or KaTeX/MathJax named in a template of the site's or its theme's own
+    (a script tag, a partial that loads it from a data file, a math shortcode)."""
     folders = [root / "layouts", root / "static"] + [themes_dir / n for n in themes if n != plugin_theme.NAME]
     for folder in folders:
         if not folder.is_dir():
@@ -128,18 +175,64 @@ def _site_renders_math(root: Path, themes: list[str], themes_dir: Path) -> bool:
         if any(folder.rglob("render-passthrough*.html")):
             return True
         for path in folder.rglob("*.html"):
-            if SCRIPT.search(path.read_text(encoding="utf-8", errors="replace")):
+            if MATH_LIBRARY.search(path.read_text(encoding="utf-8", errors="replace")):
                 return True
     return False
 
 
+def _page_renders_math(text: str) -> bool:
+    """A page that turns its theme's math on (``math: true``), loads KaTeX/MathJax itself (an
+    inline shortcode) or writes its formulas through a math shortcode."""
+    from .frontmatter import find
+    try:
+        head = find(text, "").text
+    except InputError:
+        head = ""
+    return bool(MATH_SWITCH.search(head) or MATH_LIBRARY.search(text) or MATH_SHORTCODE.search(text))
+
+
+# What Hugo prints when a build fails, and what to do about it, where hugosnip knows.
+HUGO_FIXES = (
+    (re.compile(r'template for shortcode "snip-[^"]*" not found'), "run `hugosnip init`"),
+    (re.compile(r"no results for |hugosnip build"), "run `hugosnip build`"),
+    (re.compile(r'is not whitelisted in policy "security\.'), "allow it under [security] in the site's "
+                                                              "configuration (Hugo's security policy)"),
+)
+HUGO_TIMEOUT = 180   # seconds for doctor's in-memory build
+
+
+def hugo_build_problems(root: Path, exe: str, timeout: float = HUGO_TIMEOUT) -> list[Problem]:
+    """One in-memory Hugo build (nothing written to public/); its first error, with the fix."""
+    from .errors import HugoFailed
+    try:
+        proc = subprocess.run([exe, "--renderToMemory"], cwd=root, capture_output=True,
+                              text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return [HugoFailed("hugo", None, f"an in-memory build of the site did not finish in {timeout:.0f} s",
+                           ["run `hugo` to see where it stops"])]
+    if proc.returncode == 0:
+        return []
+    lines = [line for line in (proc.stderr + proc.stdout).splitlines() if line.strip()]
+    first = next((line for line in lines if line.startswith("ERROR")), lines[0] if lines else
+                 f"exit status {proc.returncode}")
+    first = re.sub(r"^ERROR\s+", "", first)
+    fixes = [fix for pattern, fix in HUGO_FIXES if pattern.search(first)]
+    return [HugoFailed("hugo", None, f"Hugo cannot build the site: {first}",
+                       fixes or ["run `hugo` to see every error"])]
+
+
 def doctor(root: Path, out=None) -> int:
     out = out or sys.stdout
-    problems = diagnose(root)
-    for problem in problems:
+    notes: list[Problem] = []
+    problems = diagnose(root, notes)
+    if not problems:
+        # "all is well" means the site builds: one build in memory, as a plain `hugo` would do it
+        from . import hugo
+        problems = hugo_build_problems(root, hugo.binary())
+    for problem in problems + notes:
         print(problem.render(), file=sys.stderr)
     if problems:
         print(f"hugosnip doctor: {len(problems)} problem(s) to fix", file=sys.stderr)
         return max(EXIT_INPUT, max(p.code for p in problems))
-    print("hugosnip doctor: all is well", file=out)
+    print("hugosnip doctor: all is well" + (f" ({len(notes)} note(s) above)" if notes else ""), file=out)
     return 0

@@ -28,8 +28,6 @@ from .root import CONFIG_NAMES, config_files
 
 HEAD_LINE = '{{ partial "hugosnip/head.html" . }}'
 HEAD_CALL = re.compile(r'partial(?:Cached)?\s+"hugosnip/head\.html"')
-HEAD_HOOKS = ("head/custom.html", "custom-head.html", "head-custom.html", "extend_head.html",
-              "extend-head.html", "hooks/head-end.html", "head/extend.html", "head-end.html")
 GITIGNORE = ("/public/", "/resources/_gen/", "/.hugo_build.lock", "/.hugosnip/",
              "/data/hugosnip_serve.json", "__pycache__/")
 PASSTHROUGH_TOML = r"""
@@ -249,26 +247,25 @@ def set_math(path: Path, resolved: dict, changes: Changes) -> None:
         changes.did(f"{rel}: {', '.join(what)}")
 
 
-def wire_head(root: Path, themes: list[str], themes_dir: Path, changes: Changes) -> None:
-    """Make every page's <head> render hugosnip/head.html."""
-    if head_wired(root, themes, themes_dir):
+def wire_head(root: Path, themes: list[str], themes_dir: Path, changes: Changes, resolved: dict | None = None) -> None:
+    """Make every page's <head> render hugosnip/head.html (the table of hooks: headhooks.py)."""
+    from . import headhooks
+    if head_wired(root, themes, themes_dir) or headhooks.setting_wired(resolved or {}):
         return
-    site_layouts = root / "layouts"
-    for name in themes:
-        if name == plugin_theme.NAME:
-            continue
-        for folder in ("_partials", "partials"):
-            for hook in HEAD_HOOKS:
-                theirs = themes_dir / name / "layouts" / folder / hook
-                if theirs.is_file():
-                    mine = site_layouts / folder / hook
-                    text = mine.read_text(encoding="utf-8") if mine.is_file() else theirs.read_text(encoding="utf-8")
-                    mine.parent.mkdir(parents=True, exist_ok=True)
-                    mine.write_text(text.rstrip("\n") + ("\n" if text.strip() else "") + HEAD_LINE + "\n",
-                                    encoding="utf-8")
-                    changes.did(f"{changes.rel(mine)}: renders hugosnip's head partial "
-                                f"(the hook of theme {name!r})")
-                    return
+    found = headhooks.find(root, themes, themes_dir, plugin_theme.NAME)
+    if found:
+        mine = found.site_file
+        if mine.is_file():
+            text = mine.read_text(encoding="utf-8")
+        elif found.theme_file is not None:
+            text = found.theme_file.read_text(encoding="utf-8")
+        else:
+            text = ""
+        mine.parent.mkdir(parents=True, exist_ok=True)
+        mine.write_text(text.rstrip("\n") + ("\n" if text.strip() else "") + HEAD_LINE + "\n", encoding="utf-8")
+        changes.did(f"{changes.rel(mine)}: renders hugosnip's head partial "
+                    f"(the hook of theme {found.theme!r})")
+        return
     # A theme of the site's own (made by `hugo new theme`, not a checkout of someone else's):
     # its head partial is the site's to edit.
     for name in [n for n in themes if n != plugin_theme.NAME]:
@@ -282,8 +279,14 @@ def wire_head(root: Path, themes: list[str], themes_dir: Path, changes: Changes)
                 head.write_text(text.rstrip("\n") + "\n" + HEAD_LINE + "\n", encoding="utf-8")
                 changes.did(f"{changes.rel(head)}: renders hugosnip's head partial")
                 return
-    changes.ask(f"add this line inside <head> of your theme's layout (a head partial or baseof.html), "
-                f"or to a partial your theme renders there:\n      {HEAD_LINE}")
+    by_setting = headhooks.setting(themes, themes_dir, plugin_theme.NAME)
+    if by_setting:
+        theme, key = by_setting
+        table, _, leaf = key.rpartition(".")
+        changes.ask(f"theme {theme!r} takes extra <head> partials from a setting: add \"hugosnip/head.html\" "
+                    f"to it, [params.{table}] {leaf} = [\"hugosnip/head.html\"]")
+        return
+    changes.ask(headhooks.no_hook_advice(root, themes, themes_dir, plugin_theme.NAME))
 
 
 def head_wired(root: Path, themes: list[str], themes_dir: Path) -> bool:
@@ -384,23 +387,29 @@ def init(root: Path, *, math: str | None = None, example: bool = False, force: b
         write_new(config.snippet_dir / "__init__.py", SEED_INIT.format(package=package), changes, force)
 
     # 6. The head partial.
-    wire_head(root, themes, themes_dir, changes)
+    wire_head(root, themes, themes_dir, changes, resolved)
 
     # 7. The example.
     if example:
-        write_new(config.snippet_dir / "example.py", EXAMPLE_SNIPPET, changes, force)
-        post = config.content_dir / "posts" / "hugosnip-example.md"
+        try:
+            import matplotlib  # noqa: F401
+            figure = True
+        except ImportError:
+            figure = False
+        snippet = EXAMPLE_SNIPPET if figure else EXAMPLE_SNIPPET[:EXAMPLE_SNIPPET.index("\n# %% plot")] + "\n"
+        write_new(config.snippet_dir / "example.py", snippet, changes, force)
+        post = example_post_path(config.content_dir, resolved)
         existing_date = None
         if post.exists():
             found = re.search(r"(?m)^date: (.*)$", post.read_text(encoding="utf-8"))
             existing_date = found.group(1) if found else None
         date = existing_date or datetime.date.today().isoformat()
         text = EXAMPLE_POST.format(date=date, math=EXAMPLE_MATH if (math == "katex" or config.math == "katex") else "")
+        if not figure:
+            text = text[:text.index("{{< snip-figure")].rstrip("\n") + "\n"
+            changes.ask("matplotlib is not installed here, so the example has no figure: "
+                        "pip install matplotlib, then `hugosnip init --example --force` adds one")
         write_new(post, text, changes, force)
-        try:
-            import matplotlib  # noqa: F401
-        except ImportError:
-            changes.ask("the example's figure needs matplotlib in this environment: pip install matplotlib")
 
     if not changes.done:
         print("  nothing to change", file=out)
@@ -410,6 +419,26 @@ def init(root: Path, *, math: str | None = None, example: bool = False, force: b
         print("next: `hugosnip build` runs the snippets and builds the site; `hugosnip doctor` checks the setup",
               file=out)
     return 0
+
+
+def example_post_path(content_dir: Path, resolved: dict) -> Path:
+    """Where the example post goes: where it already is, else the site's main section (the first
+    of params.mainSections, else the section with the most pages, else posts/), so the theme
+    lists it on the home page."""
+    if content_dir.is_dir():
+        for found in sorted(content_dir.rglob("hugosnip-example.md")):
+            return found
+    main = (resolved.get("params") or {}).get("mainsections") or []
+    if isinstance(main, str):
+        main = [main]
+    section = next((m for m in main if isinstance(m, str) and m and "/" not in m.strip("/")), None)
+    if section is None and content_dir.is_dir():
+        from .scan import pages
+        sizes = {d.name: len(pages(d)) for d in content_dir.iterdir() if d.is_dir()}
+        sizes = {k: v for k, v in sizes.items() if v}
+        if sizes:
+            section = max(sorted(sizes), key=lambda k: sizes[k])
+    return content_dir / (section.strip("/") if section else "posts") / "hugosnip-example.md"
 
 
 def _file_with(root: Path, key: str) -> Path:

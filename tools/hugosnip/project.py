@@ -246,12 +246,24 @@ class Project:
         return module
 
     def resolve_all(self, refs: list[Reference]) -> list[Problem]:
-        problems = []
+        """The problems of every reference; one in a snippet (a syntax error, say) is said once,
+        with the pages that embed it listed under it, as a failing run is."""
+        problems: list[Problem] = []
+        in_snippets: dict[tuple, Problem] = {}
         for ref in refs:
             try:
                 self.resolve(ref)
             except Problem as problem:
-                problems.append(problem)
+                if problem.file == ref.page:
+                    problems.append(problem)
+                    continue
+                key = (type(problem), problem.file, problem.line, problem.message)
+                said = in_snippets.get(key)
+                if said is None:
+                    in_snippets[key] = said = problem
+                    problems.append(problem)
+                if f"embedded at {ref.where}" not in said.detail:
+                    said.detail.append(f"embedded at {ref.where}")
         return problems
 
 

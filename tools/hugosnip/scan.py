@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import frontmatter
 from .errors import InputError, Problem, ReferenceProblem
 
 KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -26,6 +27,7 @@ KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 NO_SNIPPET = {"snip-report": ()}
 
 OPEN = re.compile(r"\{\{([<%])")
+SNIP_CALL = re.compile(r"\{\{[<%]\s*snip-")
 PARAM = re.compile(r'\s*(?:([A-Za-z_][\w-]*)=)?("(?:[^"\\]|\\.)*"|`[^`]*`|[^\s"`]+)')
 PLACEHOLDER = "HSNIPREF{}Z"
 PLACEHOLDER_RE = re.compile(r"HSNIPREF(\d+)Z")
@@ -61,17 +63,6 @@ def _line_of(text: str, offset: int) -> int:
     return text.count("\n", 0, offset) + 1
 
 
-def front_matter_end(text: str) -> int:
-    """Offset where the body starts (0 if the page has no front matter)."""
-    for fence in ("---", "+++"):
-        if text.startswith(fence + "\n") or text.startswith(fence + "\r\n"):
-            close = re.compile(rf"^{re.escape(fence)}[ \t]*\r?$", re.M)
-            m = close.search(text, len(fence) + 1)
-            if m:
-                return m.end()
-    return 0
-
-
 def not_nfc(rel: str) -> Problem | None:
     """A file whose name is not Unicode NFC: pages, git and Hugo may each spell it otherwise."""
     import unicodedata
@@ -79,100 +70,6 @@ def not_nfc(rel: str) -> Problem | None:
         return None
     return InputError(rel, None, "the file name is not in Unicode NFC form; rename it to its NFC form",
                       [f"name now: {ascii(rel)}", f"NFC form: {ascii(unicodedata.normalize('NFC', rel))}"])
-
-
-YAML_KEY = re.compile(r"""^(?P<key>"[^"]*"|'[^']*'|[^\s#'"?:,\[\]{}&*!|>%@`-][^#]*?)[ \t]*:(?:[ \t]+(?P<value>.*?))?[ \t]*$""")
-
-
-def _yaml_value_problem(key: str, value: str, continued: bool) -> str | None:
-    """What is wrong with a one-line YAML value, if anything."""
-    if value[0] in "\"'":
-        quote, i = value[0], 1
-        while i < len(value):
-            if value[i] == "\\" and quote == '"':
-                i += 2
-            elif value[i] == quote and value[i + 1:i + 2] == quote == "'":   # '' inside '...'
-                i += 2
-            elif value[i] == quote:
-                break
-            else:
-                i += 1
-        if i >= len(value):
-            return None if continued else f"the value of {key!r} opens a quote ({quote}) that is never closed"
-        rest = value[i + 1:].strip()
-        if rest and not rest.startswith("#"):
-            hint = "; inside '...' write '' for a quote" if quote == "'" else ""
-            return f"the value of {key!r} goes on after its closing quote: {value}{hint}"
-    elif value[0] not in "[{|>&*!":
-        plain = re.sub(r"\s#.*$", "", value)
-        if ": " in plain or plain.endswith(":"):
-            import json
-            return (f"the value of {key!r} holds ': ', which YAML reads as a new key; put it in quotes: "
-                    f"{key}: {json.dumps(value, ensure_ascii=False)}")
-    return None
-
-
-def _yaml_problem(lines: list[str], first: int) -> tuple[int, str] | None:
-    """(line, what is wrong) for YAML front matter whose first line is line ``first`` of the page.
-
-    A minimal structural check, not a YAML parser: every line must be a top-level
-    ``key: value``, a list item under a key, an indented continuation, a comment or blank; and
-    the one-line mistakes authors make are named (an unquoted ': ', a quote never closed or
-    followed by more text, a key set twice, a tab in the indentation).
-    """
-    keys: dict[str, int] = {}
-    list_may_follow = False   # the last key had no value on its line
-    for n, line in enumerate(lines, first):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        indent = line[: len(line) - len(line.lstrip())]
-        if "\t" in indent:
-            return n, "a tab in the indentation; YAML allows spaces only"
-        if indent:
-            if not keys:
-                return n, f"an indented line before any key: {line.strip()!r}"
-            continue
-        if line == "-" or line.startswith("- "):
-            if not list_may_follow:
-                return n, f"a list item that belongs to no key: {line!r}"
-            continue
-        m = YAML_KEY.match(line)
-        if not m:
-            return n, f"expected 'key: value', got {line!r}"
-        key, value = m.group("key").strip("\"'"), m.group("value") or ""
-        if key in keys:
-            return n, f"{key!r} is set twice (first on line {keys[key]})"
-        keys[key] = n
-        list_may_follow = not value or value.startswith("#")
-        if not list_may_follow:
-            continued = n - first + 1 < len(lines) and lines[n - first + 1][:1] == " "
-            problem = _yaml_value_problem(key, value, continued)
-            if problem:
-                return n, problem
-    return None
-
-
-def check_front_matter(text: str, page: str) -> None:
-    """Raise an InputError at page:line when the front matter is broken (Hugo would fail later)."""
-    fence = next((f for f in ("---", "+++") if text.startswith(f + "\n") or text.startswith(f + "\r\n")), None)
-    if fence is None:
-        return
-    lines = text.splitlines()
-    close = next((i for i in range(1, len(lines)) if lines[i].rstrip() == fence), None)
-    if close is None:
-        raise InputError(page, 1, f"front matter: opened with {fence!r} and never closed; end it with a "
-                         f"{fence!r} line")
-    if fence == "+++":
-        import tomllib
-        try:
-            tomllib.loads("".join(line + "\n" for line in lines[1:close]))
-        except tomllib.TOMLDecodeError as exc:
-            m = re.fullmatch(r"(.*?)\s*\(at (?:line (\d+), column \d+|end of document)\)", str(exc), re.S)
-            message = m.group(1) if m else str(exc)
-            line = int(m.group(2)) + 1 if m and m.group(2) else close + 1
-            raise InputError(page, line, f"front matter: not valid TOML: {message}") from None
-    elif (found := _yaml_problem(lines[1:close], 2)):
-        raise InputError(page, found[0], f"front matter: {found[1]}")
 
 
 def _shortcodes(text: str, page: str, start: int) -> list[_Shortcode]:
@@ -250,8 +147,15 @@ def _example_ids(masked: str) -> set[int]:
 
 def scan_text(text: str, page: str) -> list[Reference]:
     """The references of one page, in order. Raises a Problem for malformed shortcodes."""
-    check_front_matter(text, page)
-    body = front_matter_end(text)
+    try:
+        fm = frontmatter.find(text, page)
+        frontmatter.check(text, page)
+    except InputError:
+        # Hugo's business unless the page uses the plugin: a page without snip-* never blocks a build
+        if not SNIP_CALL.search(text):
+            return []
+        raise
+    body = fm.body
     shortcodes = _shortcodes(text, page, body)
     if not any(s.inner.strip().startswith("snip-") for s in shortcodes):
         return []
@@ -263,7 +167,7 @@ def scan_text(text: str, page: str) -> list[Reference]:
         parts.append(PLACEHOLDER.format(i) + "\n" * text.count("\n", s.start, s.end))
         pos = s.end
     parts.append(text[pos:])
-    examples = _example_ids("".join(parts))
+    examples = _example_ids("".join(parts)) if page.lower().endswith(MARKDOWN) else set()
     refs = []
     for i, s in enumerate(shortcodes):
         if s.comment or i in examples:
@@ -290,8 +194,13 @@ def scan_text(text: str, page: str) -> list[Reference]:
     return refs
 
 
+# The content formats Hugo reads (shortcodes work in each); code examples are told apart in Markdown only.
+MARKDOWN = (".md", ".markdown", ".mdown")
+CONTENT = MARKDOWN + (".html", ".htm", ".org", ".adoc", ".asciidoc", ".ad", ".pandoc", ".pdc", ".rst")
+
+
 def pages(content_dir: Path) -> list[Path]:
-    return sorted(p for p in content_dir.rglob("*") if p.suffix in (".md", ".markdown") and p.is_file())
+    return sorted(p for p in content_dir.rglob("*") if p.suffix.lower() in CONTENT and p.is_file())
 
 
 def scan_site(root: Path, content_dir,
@@ -310,10 +219,12 @@ def scan_site(root: Path, content_dir,
     dirs = [content_dir] if isinstance(content_dir, (str, Path)) else list(content_dir)
     for path in (p for d in dirs for p in pages(Path(d))):
         rel = path.relative_to(root).as_posix()
+        raw = path.read_bytes()
+        if b"snip-" not in raw:
+            continue   # a page that does not use the plugin: Hugo's business alone
         if (problem := not_nfc(rel)):
             problems.append(problem)
             continue
-        raw = path.read_bytes()
         key = f"page:{rel}:{hashlib.sha256(raw).hexdigest()}"
         used.add(key)
         if key in cache:
