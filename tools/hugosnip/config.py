@@ -30,6 +30,9 @@ class Config:
     content_dirs: tuple = ("content",)   # contentDir, languages' contentDir, mounts onto content
     language: str = "en"                 # defaultContentLanguage
     scheduler: str = "local"        # "local", or a Dask scheduler's address (tcp://host:8786): cluster.py
+    tls_ca_file: str = ""           # tls:// schedulers: the CA's certificate, this machine's certificate
+    tls_cert: str = ""              # and its key (PEM files, paths from the site's root); "" = Dask's
+    tls_key: str = ""               # own distributed.comm.tls settings
     source_url: str = ""            # a cell's source online, "https://…/{path}#L{line}"; "" = no link
     post_build: tuple[str, ...] = ()  # a command run in the site's root after each Hugo build
                                       # (build and serve), e.g. ["node_modules/.bin/pagefind"]
@@ -58,7 +61,8 @@ class Config:
 _TYPES = {"snippets": str, "timeout": (int, float), "output_limit": int, "rtol": (int, float),
           "seed": int, "jobs": int, "memory_limit": int, "threads": int, "decimal_mark": str,
           "math": str, "dark": str, "figure_limit": int,
-          "scheduler": str, "source_url": str, "post_build": list}
+          "scheduler": str, "source_url": str, "post_build": list,
+          "tls_ca_file": str, "tls_cert": str, "tls_key": str}
 _CHOICES = {"decimal_mark": (".", ","), "math": ("katex", "none"), "dark": ("class", "system")}
 _FROM_HUGO = {"root", "content_dirs", "language"}
 

@@ -176,7 +176,13 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 
 def save(config: Config, ref: str, doc: dict, figures: dict[str, bytes]) -> Path:
-    """Write a module's figures, then its JSON. Returns the JSON's path."""
+    """Write a module's figures, then its JSON. Returns the JSON's path.
+
+    A figure's name must be what the worker makes (``<16 hex digits>.svg``): never a path."""
+    from .validate import figure_name
+    for name in figures:
+        if not figure_name(name):
+            raise ValueError(f"{name!r} is not a figure name (<16 hex digits>.svg): nothing is written")
     for name, data in sorted(figures.items()):
         target = config.figure_dir / name
         if not (target.is_file() and target.read_bytes() == data):
