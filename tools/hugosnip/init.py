@@ -28,6 +28,8 @@ from .root import CONFIG_NAMES, config_files
 
 HEAD_LINE = '{{ partial "hugosnip/head.html" . }}'
 HEAD_CALL = re.compile(r'partial(?:Cached)?\s+"hugosnip/head\.html"')
+# A call inside a template comment ({{/* … */}}) or an HTML comment renders nothing that works.
+COMMENTS = re.compile(r"\{\{-?\s*/\*.*?\*/\s*-?\}\}|<!--.*?-->", re.S)
 HEAD_HOOKS = ("head/custom.html", "custom-head.html", "head-custom.html", "extend_head.html",
               "extend-head.html", "hooks/head-end.html", "head/extend.html", "head-end.html")
 GITIGNORE = ("/public/", "/resources/_gen/", "/.hugo_build.lock", "/.hugosnip/",
@@ -401,7 +403,7 @@ def head_wired(root: Path, themes: list[str], themes_dir: Path) -> bool:
         if folder.is_dir():
             for path in folder.rglob("*.html"):
                 try:
-                    if HEAD_CALL.search(path.read_text(encoding="utf-8", errors="replace")):
+                    if HEAD_CALL.search(COMMENTS.sub("", path.read_text(encoding="utf-8", errors="replace"))):
                         return True
                 except OSError:
                     pass
