@@ -290,6 +290,17 @@ def scan_text(text: str, page: str) -> list[Reference]:
     return refs
 
 
+def _cached_refs_ok(entry) -> bool:
+    """A page's entry in the analysis cache is what ``scan_site`` stores; anything else (edited,
+    damaged) is a miss, and the page is parsed again."""
+    return isinstance(entry, list) and all(
+        isinstance(r, dict) and set(r) == {"line", "kind", "params"}
+        and isinstance(r["line"], int) and not isinstance(r["line"], bool) and r["line"] >= 1
+        and isinstance(r["kind"], str) and isinstance(r["params"], dict)
+        and all(isinstance(k, str) and isinstance(v, str) for k, v in r["params"].items())
+        for r in entry)
+
+
 def pages(content_dir: Path) -> list[Path]:
     return sorted(p for p in content_dir.rglob("*") if p.suffix in (".md", ".markdown") and p.is_file())
 
@@ -316,7 +327,7 @@ def scan_site(root: Path, content_dir,
         raw = path.read_bytes()
         key = f"page:{rel}:{hashlib.sha256(raw).hexdigest()}"
         used.add(key)
-        if key in cache:
+        if key in cache and _cached_refs_ok(cache[key]):
             refs.extend(Reference(rel, r["line"], r["kind"], r["params"]) for r in cache[key])
             continue
         try:
