@@ -181,3 +181,23 @@ def test_terminal_escapes_are_taken_out_of_output(built, cli):
     assert cell["stdout"] == "red link saved lone\\x1b\n"
     assert cell["value"]["repr"] == "bold"
     assert "\x1b" not in json.dumps(cell, ensure_ascii=False)
+
+
+# --------------------------------------------------------------------------------------------
+# Results read back from disk: a figure name in a committed result must be a figure's name
+
+def test_a_committed_result_naming_a_figure_by_a_path_is_damaged(built, cli):
+    from hugosnip import store
+    from hugosnip.config import load
+    path = built / "data/hugosnip/plot.json"
+    doc = json.loads(path.read_text())
+    cell = next(c for c in doc["cells"].values() if c["figures"])
+    cell["figures"] = ["../../../outside.svg"]
+    path.write_text(store.dumps({k: v for k, v in doc.items() if k != "checksum"}))
+    with pytest.raises(store.Damaged, match="names a figure that is not <16 hex digits>.svg"):
+        store.load(path)
+    result = cli(built, "check")
+    assert result.status == 1
+    assert ("data/hugosnip/plot.json: stale result of snippets/plot.py: result data/hugosnip/plot.json is damaged "
+            "(it names a figure that is not <16 hex digits>.svg): re-run") in result.err.splitlines()
+    assert load(built)   # nothing outside the site was read as a figure

@@ -48,7 +48,7 @@ def resolved(root: Path) -> dict:
     cache = root / CACHE
     try:
         saved = json.loads(cache.read_text(encoding="utf-8"))
-        if saved.get("stamp") == stamp:
+        if saved.get("stamp") == stamp and isinstance(saved.get("config"), dict):
             _memo[memo_key] = saved["config"]
             return saved["config"]
     except (OSError, ValueError, KeyError, AttributeError):

@@ -130,6 +130,13 @@ def load(path: Path) -> dict:
         raise Damaged(f"not a hugosnip result of format {SCHEMA}")
     if doc.get("checksum") != checksum(doc):
         raise Damaged("checksum mismatch: edited by hand or cut short")
+    from .validate import figure_name
+    try:
+        names = figures_of(doc)
+    except (AttributeError, TypeError):
+        raise Damaged("its cells are not of a result's shape") from None
+    if not all(figure_name(name) for name in names):
+        raise Damaged("it names a figure that is not <16 hex digits>.svg")
     return doc
 
 
