@@ -157,7 +157,8 @@ def load(root: Path) -> Config:
                                   f"another delimiter: {spelled}")
             raise ConfigError(where, None,
                               f"unknown setting [params.hugosnip].{key}; known: {', '.join(sorted(names))}")
-        value = _from_text(value, _TYPES[name])
+        if env_variable(["params", "hugosnip", key]):   # Hugo passes the environment's values as text
+            value = _from_text(value, _TYPES[name])
         if isinstance(value, float) and _TYPES[name] is int and value.is_integer():
             value = int(value)   # JSON's numbers (a YAML or JSON config) may come as 600.0
         if isinstance(value, bool) or not isinstance(value, _TYPES[name]):
