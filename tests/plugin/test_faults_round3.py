@@ -20,13 +20,26 @@ from test_faults import FAILED, built, page, template  # noqa: F401
 # --------------------------------------------------------------------------------------------
 # B9: --json / --junit at a device, a FIFO, a symlink
 
-def test_a_report_path_that_is_a_device_is_refused_not_replaced(built, cli):
+def device(folder: Path) -> Path:
+    """A character device node of the test's own (/dev/null's numbers), never a system one: a
+    regression must not replace /dev/null on the machine that runs the tests."""
+    import stat
+    node = folder / "null"
+    try:
+        os.mknod(node, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    except (PermissionError, OSError) as exc:
+        pytest.skip(f"cannot make a device node here ({exc})")
+    return node
+
+
+def test_a_report_path_that_is_a_device_is_refused_not_replaced(built, cli, tmp_path):
+    node = device(tmp_path)
     before = snapshot(built)
-    result = cli(built, "build", "--no-hugo", "--json", "/dev/null")
-    assert (result.status, result.err) == (8, "--json /dev/null: is a character device, not a regular file: "
+    result = cli(built, "build", "--no-hugo", "--json", str(node))
+    assert (result.status, result.err) == (8, f"--json {node}: is a character device, not a regular file: "
                                               "hugosnip writes its report beside it and renames it into place; "
                                               "name a regular file\n")
-    assert Path("/dev/null").is_char_device()
+    assert node.is_char_device()
     assert snapshot(built) == before
 
 
@@ -52,13 +65,14 @@ def test_a_report_path_that_is_a_symlink_is_written_through(built, cli, tmp_path
 
 
 def test_a_symlink_to_a_device_is_refused(built, cli, tmp_path):
+    node = device(tmp_path)
     link = tmp_path / "null.json"
-    link.symlink_to("/dev/null")
+    link.symlink_to(node)
     result = cli(built, "build", "--no-hugo", "--json", str(link))
     assert (result.status, result.err) == (8, f"--json {link}: is a character device (through the symlink, "
-                                              "/dev/null), not a regular file: hugosnip writes its report beside "
+                                              f"{node}), not a regular file: hugosnip writes its report beside "
                                               "it and renames it into place; name a regular file\n")
-    assert link.is_symlink()
+    assert link.is_symlink() and node.is_char_device()
 
 
 # --------------------------------------------------------------------------------------------
