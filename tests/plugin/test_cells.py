@@ -49,7 +49,7 @@ def test_all_options():
     ("# %% a echo=maybe\n", "snippets/a.py:1: bad value for echo: 'maybe' (expected true or false)"),
     ("# %% a\n# %% a\n", "snippets/a.py:2: cell 'a' is already defined at line 1"),
     ("# %% a b\n", "snippets/a.py:1: expected key=value after the cell name, got 'b'"),
-    ("# %% 9lives\n", "snippets/a.py:1: bad cell name '9lives': use letters, digits, _ and -"),
+    ("# %% 9lives\n", "snippets/a.py:1: bad cell name '9lives': use ASCII letters, digits, _ and -"),
     ("# %% a\nx = (\n", "snippets/a.py:2: syntax error: '(' was never closed"),
 ])
 def test_bad_markers(source, message):

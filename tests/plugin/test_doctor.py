@@ -76,8 +76,11 @@ def test_the_head_partial_not_rendered(site, cli):
 
 def test_a_copy_of_the_hugo_side_from_another_version(built_site, cli):
     own_themes(built_site)
-    write(built_site / "themes" / "hugosnip" / "hugosnip-version.txt", "hugosnip 0.0.9 0123456789abcdef\n")
     edit(built_site / "themes" / "hugosnip" / "assets" / "css" / "hugosnip.css", "margin: 1.25rem 0;", "margin: 1rem 0;")
+    # as an older hugosnip wrote it: its version, and the digest of the files it wrote (these)
+    from hugosnip.theme import digest
+    write(built_site / "themes" / "hugosnip" / "hugosnip-version.txt",
+          f"hugosnip 0.0.9 {digest(built_site / 'themes' / 'hugosnip')}\n")
     expected = ("themes/hugosnip/: the site's copy of hugosnip's Hugo side (version 0.0.9) differs from the "
                 "installed plugin's (version 0.1.0) in 1 file(s)")
     result = cli(built_site, "doctor")

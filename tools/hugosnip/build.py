@@ -8,7 +8,7 @@ from pathlib import Path
 
 from . import hugo, store
 from .config import Config
-from .errors import EXIT_OK, HugoFailed, Problem, exit_status
+from .errors import EXIT_ENV, EXIT_OK, HugoFailed, Problem, exit_status
 from .lock import build_lock
 from . import report as reporting
 from .plan import Plan, make_plan, unnamed_figures
@@ -26,11 +26,12 @@ def report(problems: list[Problem], out=None) -> int:
 
 def collect(config: Config) -> tuple[Project, list[Reference], list[Problem]]:
     """Scan the pages and resolve their references (stages scan + resolve)."""
-    from .project import folder_problems, sibling_import_problems
+    from .project import folder_problems, name_problems, sibling_import_problems
     if (problems := folder_problems(config)):
         return Project(config), [], problems
     project = Project(config)
     refs, problems, project.pages_seen = scan_site(config.root, config.content_paths, project.cache)
+    problems += name_problems(project)
     problems += sibling_import_problems(project)
     problems += project.resolve_all(refs)
     return project, refs, problems
@@ -166,7 +167,12 @@ def update(config: Config, *, explain: bool = False, jobs: int | None = None, ou
             progress.finished(outcome)
             if outcome.ok:
                 doc = make_doc(by_ref[outcome.module.ref], outcome, config)
-                store.save(config, outcome.module.ref, doc, outcome.figures)
+                try:
+                    store.save(config, outcome.module.ref, doc, outcome.figures)
+                except OSError as exc:   # this module's result: the others are still stored
+                    from .errors import environment_problem
+                    outcome.problem = environment_problem(exc, config.root)
+                    return
                 written[outcome.module.ref] = doc
 
         if snippets:
@@ -182,7 +188,8 @@ def update(config: Config, *, explain: bool = False, jobs: int | None = None, ou
         for entry, outcome in zip(snippets, outcomes):
             if not outcome.ok:
                 problem = outcome.problem
-                problem.detail[:0] = [f"embedded at {w}" for w in embeds.get(entry.module.ref, [])]
+                if problem.code != EXIT_ENV:   # the machine's problem (disk full), not the pages'
+                    problem.detail[:0] = [f"embedded at {w}" for w in embeds.get(entry.module.ref, [])]
                 problems.append(problem)
         docs = current_docs(plan, written)
         # figures that no result names once this build's results are in (a damaged one names none)

@@ -103,7 +103,7 @@ def parse_options(rest: str, where: str, line: int) -> tuple[str | None, Options
     if words and "=" not in words[0]:
         name = words.pop(0)
         if not NAME.match(name):
-            raise CellSyntaxError(where, line, f"bad cell name {name!r}: use letters, digits, _ and -")
+            raise CellSyntaxError(where, line, f"bad cell name {name!r}: use ASCII letters, digits, _ and -")
         if name == PREAMBLE:
             raise CellSyntaxError(where, line, f"{PREAMBLE!r} is the name hugosnip gives the code above the "
                                                "first marker; give this cell another name")

@@ -70,14 +70,30 @@ def _jobs(text: str) -> int:
     return value
 
 
-def _writable(option: str, path: Path | None, folder: bool) -> None:
-    """Refuse, before anything runs, an output path hugosnip could not write (exit 8)."""
+def _writable(option: str, path: Path | None, folder: bool) -> Path | None:
+    """Refuse, before anything runs, an output path hugosnip could not write (exit 8). A report
+    path that is a symlink is written through (the path returned is its target); one that is a
+    device, a FIFO or a socket is refused, never replaced by a regular file."""
     if path is None:
-        return
+        return None
     import os
+    import stat
     import tempfile
     from .errors import EnvironmentProblem
     where = f"{option} {path}"
+    if not folder:
+        target = path.resolve() if path.is_symlink() else path
+        try:
+            mode = target.stat().st_mode
+        except OSError:
+            mode = None
+        if mode is not None and not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+            kind = ("a character device" if stat.S_ISCHR(mode) else "a block device" if stat.S_ISBLK(mode)
+                    else "a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "not a file")
+            shown = f" (through the symlink, {target})" if target != path else ""
+            raise EnvironmentProblem(where, None, f"is {kind}{shown}, not a regular file: hugosnip writes its "
+                                     "report beside it and renames it into place; name a regular file")
+        path = target
     if folder and path.exists() and not path.is_dir():
         raise EnvironmentProblem(where, None, "is a file; name a folder for the figures")
     if not folder and path.is_dir():
@@ -91,6 +107,7 @@ def _writable(option: str, path: Path | None, folder: bool) -> None:
     except OSError as exc:
         raise EnvironmentProblem(where, None, f"cannot write there ({exc.strerror or exc}); "
                                  "name a path in a folder you can write to") from None
+    return path
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -119,8 +136,8 @@ def main(argv: list[str] | None = None) -> int:
         from .config import load
         config = load(root)
         if args.command == "build":
-            _writable("--json", args.json, False)
-            _writable("--junit", args.junit, False)
+            args.json = _writable("--json", args.json, False)
+            args.junit = _writable("--junit", args.junit, False)
         if args.command == "run":
             _writable("--figures", args.figures, True)
         if args.command == "build":

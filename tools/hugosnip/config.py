@@ -3,11 +3,14 @@ resolves it (any file name or format, config/_default/, environments, theme comp
 
 from __future__ import annotations
 
+import os
+import re
 from dataclasses import dataclass, fields
 from pathlib import Path
 
 from . import hugoconfig
 from .errors import ConfigError
+from .root import config_files
 
 
 
@@ -30,6 +33,9 @@ class Config:
     content_dirs: tuple = ("content",)   # contentDir, languages' contentDir, mounts onto content
     language: str = "en"                 # defaultContentLanguage
     scheduler: str = "local"        # "local", or a Dask scheduler's address (tcp://host:8786): cluster.py
+    tls_ca_file: str = ""           # tls:// schedulers: the CA's certificate, this machine's certificate
+    tls_cert: str = ""              # and its key (PEM files, paths from the site's root); "" = Dask's
+    tls_key: str = ""               # own distributed.comm.tls settings
     source_url: str = ""            # a cell's source online, "https://…/{path}#L{line}"; "" = no link
     post_build: tuple[str, ...] = ()  # a command run in the site's root after each Hugo build
                                       # (build and serve), e.g. ["node_modules/.bin/pagefind"]
@@ -58,9 +64,76 @@ class Config:
 _TYPES = {"snippets": str, "timeout": (int, float), "output_limit": int, "rtol": (int, float),
           "seed": int, "jobs": int, "memory_limit": int, "threads": int, "decimal_mark": str,
           "math": str, "dark": str, "figure_limit": int,
-          "scheduler": str, "source_url": str, "post_build": list}
+          "scheduler": str, "source_url": str, "post_build": list,
+          "tls_ca_file": str, "tls_cert": str, "tls_key": str}
 _CHOICES = {"decimal_mark": (".", ","), "math": ("katex", "none"), "dark": ("class", "system")}
 _FROM_HUGO = {"root", "content_dirs", "language"}
+
+
+def env_variable(path: list[str]) -> str | None:
+    """The environment variable that sets the setting at ``path`` (["params", "hugosnip", "seed"]),
+    as Hugo reads them: HUGO, a delimiter (``_``, or any other character: HUGOxPARAMSx…), then the
+    path's keys joined by it, in any case. A variable whose path goes deeper names its start."""
+    want = [k.lower() for k in path]
+    for name in sorted(os.environ):
+        if len(name) > 5 and name[:4].upper() == "HUGO":
+            parts = [p.lower() for p in name[5:].split(name[4])]
+            if parts[: len(want)] == want:
+                return name
+    return None
+
+
+def where_set(root: Path, key: str) -> tuple[str, int | None]:
+    """Where a [params.hugosnip] setting comes from, for messages: the environment variable that
+    sets it, else the site's main configuration file and its line."""
+    variable = env_variable(["params", "hugosnip", key])
+    if variable:
+        return f"environment variable {variable}", None
+    return hugoconfig.main_file(root), _line_of(root, key)
+
+
+def _from_text(value, kind):
+    """Hugo passes settings from the environment as strings: "7" is the number 7."""
+    if not isinstance(value, str) or kind is str or kind is list:
+        return value
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    try:
+        if int in kinds and re.fullmatch(r"[+-]?\d+", value.strip()):
+            return int(value)
+        if float in kinds:
+            number = float(value)
+            return number
+    except ValueError:
+        pass
+    return value
+
+
+def site_sets(root: Path, key: str) -> bool:
+    """Whether the site's own configuration files (not a theme component's) name ``key``."""
+    pattern = re.compile(rf"(?im)^\s*[\"']?{re.escape(key)}[\"']?\s*[=:]")
+    for path in config_files(root):
+        try:
+            if pattern.search(path.read_text(encoding="utf-8", errors="replace")):
+                return True
+        except OSError:
+            pass
+    return False
+
+
+def _setter_theme(root: Path, key: str) -> tuple[str, int | None]:
+    """The theme component's configuration file (and line) that sets ``key``, for messages."""
+    pattern = re.compile(rf"(?im)^\s*[\"']?{re.escape(key)}[\"']?\s*[=:]")
+    themes = root / "themes"
+    for theme in sorted(themes.iterdir()) if themes.is_dir() else []:
+        for path in config_files(theme) if theme.is_dir() else []:
+            try:
+                text = path.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue
+            found = pattern.search(text)
+            if found:
+                return path.relative_to(root).as_posix(), text.count("\n", 0, found.start()) + 1
+    return "a theme component's configuration", None
 
 
 def load(root: Path) -> Config:
@@ -75,12 +148,22 @@ def load(root: Path) -> Config:
     for key, value in table.items():
         name = known.get(key.lower())
         if name is None:
+            variable = env_variable(["params", "hugosnip", key])
+            if variable:
+                spelled = "x".join(["HUGO", "PARAMS", "HUGOSNIP", variable[len("HUGO_PARAMS_HUGOSNIP_"):]])
+                raise ConfigError(f"environment variable {variable}", None,
+                                  f"Hugo reads it as [params.hugosnip].{key}.… (it splits the name at each "
+                                  f"'{variable[4]}'), an unknown setting; to set one whose name holds '_', use "
+                                  f"another delimiter: {spelled}")
             raise ConfigError(where, None,
                               f"unknown setting [params.hugosnip].{key}; known: {', '.join(sorted(names))}")
+        if env_variable(["params", "hugosnip", key]):   # Hugo passes the environment's values as text
+            value = _from_text(value, _TYPES[name])
         if isinstance(value, float) and _TYPES[name] is int and value.is_integer():
             value = int(value)   # JSON's numbers (a YAML or JSON config) may come as 600.0
         if isinstance(value, bool) or not isinstance(value, _TYPES[name]):
-            raise ConfigError(where, _line_of(root, name), f"[params.hugosnip].{name} has the wrong type: {value!r}")
+            file, line = where_set(root, name)
+            raise ConfigError(file, line, f"[params.hugosnip].{name} has the wrong type: {value!r}")
         values[name] = value
     if "post_build" in values:
         command = values["post_build"]
@@ -88,10 +171,17 @@ def load(root: Path) -> Config:
             raise ConfigError(where, _line_of(root, "post_build"),
                               "[params.hugosnip].post_build must be a command as a list of non-empty strings, "
                               f"e.g. [\"node_modules/.bin/pagefind\", \"--site\", \"public\"], not {command!r}")
+        if not site_sets(root, "post_build") and not env_variable(["params", "hugosnip", "post_build"]):
+            file, line = _setter_theme(root, "post_build")
+            raise ConfigError(file, line, f"[params.hugosnip].post_build = {list(command)!r} comes from a theme "
+                              "component's configuration, and only the site's own configuration may run a "
+                              "command: refused, nothing was run",
+                              [f"if you trust it, set post_build in {where} yourself; else remove it from {file}"])
         values["post_build"] = tuple(command)
     for name, choices in _CHOICES.items():
         if name in values and values[name] not in choices:
-            raise ConfigError(where, _line_of(root, name), f"[params.hugosnip].{name} must be "
+            file, line = where_set(root, name)
+            raise ConfigError(file, line, f"[params.hugosnip].{name} must be "
                               + " or ".join(f'"{c}"' for c in choices) + f", not {values[name]!r}")
     return validate(Config(root=root, content_dirs=hugoconfig.content_dirs(root, data) or ("content",),
                   language=str(data.get("defaultcontentlanguage") or "en"), **values))
@@ -130,8 +220,7 @@ def validate(config: Config) -> Config:
     import math
 
     def bad(key: str, message: str) -> ConfigError:
-        return ConfigError(hugoconfig.main_file(config.root), _line_of(config.root, key),
-                           f"[params.hugosnip].{key} {message}")
+        return ConfigError(*where_set(config.root, key), f"[params.hugosnip].{key} {message}")
 
     for key, (low, high, what) in RANGES.items():
         value = getattr(config, key)

@@ -92,6 +92,13 @@ def diagnose(root: Path, notes: list[Problem] | None = None) -> list[Problem]:
         problems.append(InputError(config.snippets + "/", None, "the snippet folder does not exist",
                                    ["run `hugosnip init` (or set [params.hugosnip] snippets)"]))
 
+    # A post_build command that cannot start.
+    if config.post_build and (missing := _missing_command(root, config.post_build[0])):
+        from .config import where_set
+        problems.append(InputError(*where_set(root, "post_build"), f"[params.hugosnip].post_build runs "
+                                   f"{config.post_build[0]!r}, which {missing}",
+                                   ["install it (for node_modules/.bin/…: npm ci), or fix the setting"]))
+
     # Math in pages, but nothing that renders it: only a note, since the theme may do it in ways
     # no file shows (a script its pages load from elsewhere).
     if config.math != "katex" and not _site_renders_math(root, themes, themes_dir):
@@ -158,6 +165,19 @@ def uses_plugin(root: Path, resolved: dict | None = None) -> bool:
                 if SNIP_CALL.search(page.read_text(encoding="utf-8", errors="replace")):
                     return True
     return False
+def _missing_command(root: Path, command: str) -> str:
+    """Why a post_build command cannot start ('' when it can): run from the site's root, a path
+    with a '/' is relative to it; a bare name is looked up on PATH."""
+    import os
+    import shutil
+    if "/" in command:
+        path = Path(command) if Path(command).is_absolute() else root / command
+        if not path.is_file():
+            return f"does not exist (a path from the site's root)"
+        if not os.access(path, os.X_OK):
+            return "is not executable"
+        return ""
+    return "" if shutil.which(command) else "is not on PATH"
 
 
 def _pages(config) -> list[Path]:

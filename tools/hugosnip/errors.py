@@ -19,7 +19,7 @@ EXIT_HUGO = 6         # Hugo failed
 EXIT_BUSY = 7         # reserved: builds wait for the lock (lock.py) rather than fail with it
 EXIT_ENV = 8          # the machine, not the site: disk full, read-only folder, a bad output path
 EXIT_SCHEDULER = 9    # the Dask scheduler cannot be reached, or has no workers (cluster.py)
-EXIT_ENVIRONMENT = 10 # a cluster worker's versions differ from the cache key's: task refused
+EXIT_ENVIRONMENT = 10 # a cluster worker's versions differ from the cache key's, or its result is refused
 EXIT_RESOURCES = 11   # no cluster worker has a resource a module asks for (resources=GPU)
 
 # What each status means, as README's table of exit statuses says (tests/plugin/test_readme_tables.py
@@ -38,7 +38,8 @@ MEANINGS = {
               "path (`--json`, `--junit`, `--figures`) that cannot be written; nothing committed changed",
     EXIT_SCHEDULER: "`--scheduler`: the Dask scheduler cannot be reached, or has no workers",
     EXIT_ENVIRONMENT: "`--scheduler`: a cluster worker's Python or library versions differ from those in the "
-                      "cache key; the task is refused, nothing is stored",
+                      "cache key, or what it sent back is not a result of the local runner's shape (a figure "
+                      "name that is not its bytes' hash, output past the limits); refused, nothing is stored",
     EXIT_RESOURCES: "`--scheduler`: no cluster worker has a resource a module asks for (`resources=GPU`)",
 }
 
@@ -145,6 +146,11 @@ class SchedulerUnreachable(Problem):
 
 
 class EnvironmentMismatch(Problem):
+    code = EXIT_ENVIRONMENT
+
+
+class ResultRefused(Problem):
+    """What a cluster worker sent back is not of the local runner's shape (validate.py): refused."""
     code = EXIT_ENVIRONMENT
 
 

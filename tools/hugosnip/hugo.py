@@ -63,6 +63,7 @@ def post_build(root: Path, command: tuple[str, ...]) -> str | None:
     site; None when it succeeded (or there is none), else what went wrong."""
     if not command:
         return None
+    print(f"hugosnip: post_build: {' '.join(command)}", flush=True)
     try:
         code = subprocess.run(list(command), cwd=root).returncode
     except OSError as exc:

@@ -22,7 +22,8 @@ _memo: dict[tuple, dict] = {}
 
 
 def _stamp(root: Path) -> list:
-    """What the resolved configuration depends on: the site's and its themes' config files."""
+    """What the resolved configuration depends on: the site's and its themes' config files, and
+    the HUGO* environment variables."""
     files = config_files(root)
     themes = root / "themes"
     if themes.is_dir():
@@ -33,7 +34,9 @@ def _stamp(root: Path) -> list:
     for path in files:
         st = path.stat()
         out.append([path.relative_to(root).as_posix(), st.st_size, st.st_mtime_ns])
-    return [os.environ.get("HUGO_ENVIRONMENT", ""), os.environ.get("HUGO_ENV", ""), out]
+    # Hugo reads settings from the environment too (HUGO_PARAMS_…, HUGOxPARAMSx…): each is part of the key
+    hugo_env = sorted([k, v] for k, v in os.environ.items() if len(k) > 4 and k[:4].upper() == "HUGO")
+    return [os.environ.get("HUGO_ENVIRONMENT", ""), os.environ.get("HUGO_ENV", ""), out, hugo_env]
 
 
 def resolved(root: Path) -> dict:
@@ -45,7 +48,7 @@ def resolved(root: Path) -> dict:
     cache = root / CACHE
     try:
         saved = json.loads(cache.read_text(encoding="utf-8"))
-        if saved.get("stamp") == stamp:
+        if saved.get("stamp") == stamp and isinstance(saved.get("config"), dict):
             _memo[memo_key] = saved["config"]
             return saved["config"]
     except (OSError, ValueError, KeyError, AttributeError):

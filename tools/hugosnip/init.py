@@ -28,6 +28,8 @@ from .root import CONFIG_NAMES, config_files
 
 HEAD_LINE = '{{ partial "hugosnip/head.html" . }}'
 HEAD_CALL = re.compile(r'partial(?:Cached)?\s+"hugosnip/head\.html"')
+# A call inside a template comment ({{/* … */}}) or an HTML comment renders nothing that works.
+COMMENTS = re.compile(r"\{\{-?\s*/\*.*?\*/\s*-?\}\}|<!--.*?-->", re.S)
 GITIGNORE = ("/public/", "/resources/_gen/", "/.hugo_build.lock", "/.hugosnip/",
              "/data/hugosnip_serve.json", "__pycache__/")
 PASSTHROUGH_TOML = r"""
@@ -117,18 +119,78 @@ With math set up, formulas are rendered at build time: $\\tanh x = \\frac{e^x - 
 
 
 class Changes:
+    """What init changed, kept so that it can be undone: init writes all of its changes or none."""
+
     def __init__(self, root: Path, out):
         self.root, self.out, self.done, self.todo = root, out, [], []
+        self.saved: list[tuple[Path, bytes | None]] = []   # each file init wrote, as it was before
+        self.made: list[Path] = []                         # folders init made (removed on undo)
+        self.moved: list[tuple[Path, Path]] = []           # (folder, where it was moved aside)
+        self.backups: list[Path] = []                      # moved-aside folders the user keeps
 
     def did(self, what: str) -> None:
         self.done.append(what)
-        print(f"  {what}", file=self.out)
 
     def ask(self, what: str) -> None:
         self.todo.append(what)
 
     def rel(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix()
+
+    def keep(self, path: Path) -> None:
+        """Remember a file as it is, before init writes it (and the folders it makes for it)."""
+        if any(p == path for p, _ in self.saved):
+            return
+        missing = [folder for folder in [path.parent, *path.parent.parents] if not folder.exists()]
+        if missing:
+            self.made.append(missing[-1])
+        self.saved.append((path, path.read_bytes() if path.is_file() else None))
+
+    def write(self, path: Path, data: str | bytes) -> None:
+        self.keep(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(data, str):
+            path.write_text(data, encoding="utf-8")
+        else:
+            path.write_bytes(data)
+
+    def move_aside(self, folder: Path, to: Path | None = None) -> Path:
+        """Move a folder out of the way (to ``to``, a backup the user keeps, or a temporary name)."""
+        import os
+        target = to or folder.with_name(f".{folder.name}.init-{os.getpid()}")
+        folder.rename(target)
+        self.moved.append((folder, target))
+        if to is not None:
+            self.backups.append(to)
+        return target
+
+    def undo(self) -> None:
+        import shutil
+        for path, data in reversed(self.saved):
+            try:
+                if data is None:
+                    path.unlink(missing_ok=True)
+                else:
+                    path.write_bytes(data)
+            except OSError:
+                pass
+        for folder in reversed(self.made):
+            shutil.rmtree(folder, ignore_errors=True)
+        for folder, aside in reversed(self.moved):
+            shutil.rmtree(folder, ignore_errors=True)
+            try:
+                aside.rename(folder)
+            except OSError:
+                pass
+        self.saved, self.made, self.moved = [], [], []
+
+    def commit(self) -> None:
+        import shutil
+        for _, aside in self.moved:
+            if aside not in self.backups:
+                shutil.rmtree(aside, ignore_errors=True)
+        for what in self.done:
+            print(f"  {what}", file=self.out)
 
 
 def main_config(root: Path) -> Path:
@@ -180,8 +242,7 @@ def set_theme(path: Path, themes: list[str], changes: Changes) -> None:
             text = text[:found.start()] + line + "\n" + text[found.end():]
         else:
             text = line + "\n" + text
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    changes.write(path, text)
     changes.did(f"{changes.rel(path)}: theme = {_toml_list(themes)}")
 
 
@@ -223,16 +284,14 @@ def set_math(path: Path, resolved: dict, changes: Changes) -> None:
                 text = text.rstrip("\n") + "\n" + PASSTHROUGH_TOML
     else:
         if need_math:
-            params_line = re.search(r"(?m)^params:[ \t]*\n", text)
-            if not params_line:
-                text = text.rstrip("\n") + "\nparams:\n  hugosnip:\n    math: katex\n"
+            edited = yaml_params_math(text)
+            if edited is None:
+                changes.ask(f"{rel}: add math: katex under params.hugosnip (init edits only a block-style "
+                            "`params:` it can follow; yours is left as it is):\n      params:\n        hugosnip:\n"
+                            "          math: katex")
+                need_math = False
             else:
-                block = re.search(r"(?m)^([ \t]+)hugosnip:[ \t]*\n", text[params_line.end():])
-                if block:
-                    at = params_line.end() + block.end()
-                    text = text[:at] + block.group(1) * 2 + "math: katex\n" + text[at:]
-                else:
-                    text = text[:params_line.end()] + "  hugosnip:\n    math: katex\n" + text[params_line.end():]
+                text = edited
         if need_passthrough:
             if re.search(r"(?m)^markup:", text):
                 changes.ask(f"{rel}: under markup.goldmark.extensions, set passthrough: "
@@ -242,9 +301,58 @@ def set_math(path: Path, resolved: dict, changes: Changes) -> None:
             else:
                 text = text.rstrip("\n") + "\n" + PASSTHROUGH_YAML
     if need_math or need_passthrough:
-        path.write_text(text, encoding="utf-8")
+        changes.write(path, text)
         what = [w for w, n in (('math = "katex"', need_math), ("math passthrough on", need_passthrough)) if n]
         changes.did(f"{rel}: {', '.join(what)}")
+
+
+def yaml_params_math(text: str) -> str | None:
+    """``text`` (a YAML configuration) with params.hugosnip.math = katex, indented as the file
+    indents its ``params:`` block; None when init cannot follow it (flow style, tabs, a math key
+    already there): then the user adds the line."""
+    lines = text.splitlines(keepends=True)
+    top = [n for n, line in enumerate(lines) if re.match(r"params:", line)]
+    if not top:
+        return text.rstrip("\n") + ("\n" if text.strip() else "") + "params:\n  hugosnip:\n    math: katex\n"
+    first = top[0]
+    if len(top) > 1 or not re.fullmatch(r"params:[ \t]*(#.*)?\n?", lines[first]):
+        return None   # params: {author: me}, or two params: blocks
+
+    def indent(line: str) -> str | None:
+        if not line.strip() or line.lstrip().startswith("#"):
+            return None
+        return line[: len(line) - len(line.lstrip(" \t"))]
+
+    block = []
+    for n in range(first + 1, len(lines)):
+        lead = indent(lines[n])
+        if lead == "":
+            break
+        block.append(n)
+    children = [n for n in block if indent(lines[n])]
+    if not children:
+        return "".join(lines[: first + 1]) + "  hugosnip:\n    math: katex\n" + "".join(lines[first + 1:])
+    unit = indent(lines[children[0]])
+    if "\t" in unit or any(not indent(lines[n]).startswith(unit) for n in children):
+        return None
+    own = [n for n in children if indent(lines[n]) == unit and re.match(r"hugosnip\s*:", lines[n][len(unit):])]
+    if not own:
+        at = first + 1
+        return "".join(lines[:at]) + f"{unit}hugosnip:\n{unit * 2}math: katex\n" + "".join(lines[at:])
+    head = own[0]
+    if not re.fullmatch(r"hugosnip:[ \t]*(#.*)?\n?", lines[head][len(unit):]):
+        return None   # hugosnip: {seed: 1}
+    inner = []
+    for n in children[children.index(head) + 1:]:
+        lead = indent(lines[n])
+        if len(lead) <= len(unit):
+            break
+        inner.append(n)
+    deeper = indent(lines[inner[0]]) if inner else unit * 2
+    if any(re.match(r"math\s*:", lines[n].strip()) and indent(lines[n]) == deeper for n in inner):
+        return None   # a math setting of its own: the user decides
+    at = head + 1
+    return "".join(lines[:at]) + f"{deeper}math: katex\n" + "".join(lines[at:])
 
 
 def wire_head(root: Path, themes: list[str], themes_dir: Path, changes: Changes, resolved: dict | None = None) -> None:
@@ -261,6 +369,7 @@ def wire_head(root: Path, themes: list[str], themes_dir: Path, changes: Changes,
             text = found.theme_file.read_text(encoding="utf-8")
         else:
             text = ""
+        changes.keep(mine)
         mine.parent.mkdir(parents=True, exist_ok=True)
         mine.write_text(text.rstrip("\n") + ("\n" if text.strip() else "") + HEAD_LINE + "\n", encoding="utf-8")
         changes.did(f"{changes.rel(mine)}: renders hugosnip's head partial "
@@ -276,6 +385,7 @@ def wire_head(root: Path, themes: list[str], themes_dir: Path, changes: Changes,
             head = base / "layouts" / rel
             if head.is_file():
                 text = head.read_text(encoding="utf-8")
+                changes.keep(head)
                 head.write_text(text.rstrip("\n") + "\n" + HEAD_LINE + "\n", encoding="utf-8")
                 changes.did(f"{changes.rel(head)}: renders hugosnip's head partial")
                 return
@@ -296,7 +406,7 @@ def head_wired(root: Path, themes: list[str], themes_dir: Path) -> bool:
         if folder.is_dir():
             for path in folder.rglob("*.html"):
                 try:
-                    if HEAD_CALL.search(path.read_text(encoding="utf-8", errors="replace")):
+                    if HEAD_CALL.search(COMMENTS.sub("", path.read_text(encoding="utf-8", errors="replace"))):
                         return True
                 except OSError:
                     pass
@@ -311,28 +421,52 @@ def write_new(path: Path, text: str, changes: Changes, force: bool) -> None:
             changes.ask(f"{changes.rel(path)} exists and differs from what init writes: left as it is "
                         "(--force replaces it)")
             return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    changes.write(path, text)
     changes.did(f"{changes.rel(path)}: written")
 
 
 def init(root: Path, *, math: str | None = None, example: bool = False, force: bool = False,
          upgrade: bool = False, out=None) -> int:
+    """All of init's changes, or none: on any failure, what it wrote is undone before it says why."""
     out = out or sys.stdout
-    from . import hugoconfig
-    from .project import folder_problems
     root = root.resolve()
     if not config_files(root):
         main_config(root)   # raises with the fix
     changes = Changes(root, out)
     print(f"hugosnip init in {root}:", file=out)
     try:
+        status = _init(root, math=math, example=example, force=force, upgrade=upgrade, changes=changes)
+    except BaseException as exc:
+        changes.undo()
+        if isinstance(exc, UnicodeDecodeError):   # a site file init must read is not UTF-8
+            raise InputError(str(root), None, f"a file init reads is not UTF-8 text ({exc.reason} at byte "
+                             f"{exc.start}); nothing was changed") from None
+        raise
+    if status:
+        changes.undo()
+        return status
+    changes.commit()
+    if not changes.done:
+        print("  nothing to change", file=out)
+    for item in changes.todo:
+        print(f"  to do: {item}", file=out)
+    if changes.done or not changes.todo:
+        print("next: `hugosnip build` runs the snippets and builds the site; `hugosnip doctor` checks the setup",
+              file=out)
+    return 0
+
+
+def _init(root: Path, *, math: str | None, example: bool, force: bool, upgrade: bool, changes: Changes) -> int:
+    from . import hugoconfig
+    from .project import folder_problems
+    try:
         resolved = hugoconfig.resolved(root)
     except ConfigError:
         # Hugo cannot load a site whose `theme` already names hugosnip before its copy exists.
         copy = root / "themes" / plugin_theme.NAME
-        if copy.exists():
+        if copy.exists() or copy.is_symlink():
             raise
+        changes.made.append(copy)
         plugin_theme.install(copy)
         changes.did(f"{changes.rel(copy)}/: the plugin's Hugo side (hugosnip {plugin_theme.__version__})")
         resolved = hugoconfig.resolved(root)
@@ -340,17 +474,7 @@ def init(root: Path, *, math: str | None = None, example: bool = False, force: b
 
     # 1. The plugin's Hugo side.
     copy = themes_dir / plugin_theme.NAME
-    if not copy.exists():
-        plugin_theme.install(copy)
-        changes.did(f"{changes.rel(copy)}/: the plugin's Hugo side (hugosnip {plugin_theme.__version__})")
-    elif copy.resolve() != plugin_theme.source().resolve() and plugin_theme.differences(copy):
-        if upgrade or force:
-            plugin_theme.install(copy)
-            changes.did(f"{changes.rel(copy)}/: refreshed to hugosnip {plugin_theme.__version__}")
-        else:
-            changes.ask(f"{changes.rel(copy)}/ is not the Hugo side of this hugosnip "
-                        f"({plugin_theme.__version__}; the copy says {plugin_theme.stamp_of(copy) or 'no version'}): "
-                        "run `hugosnip init --upgrade` to refresh it")
+    install_copy(copy, changes, upgrade=upgrade, force=force)
 
     # 2. The theme list, the plugin after the site's own theme.
     themes = resolved.get("theme") or []
@@ -363,16 +487,12 @@ def init(root: Path, *, math: str | None = None, example: bool = False, force: b
     # 3. Math, only when asked.
     if math == "katex":
         set_math(_file_with(root, "params"), resolved, changes)
+    if changes.saved:
+        check_config_edit(root, resolved, changes)
 
     # 4. .gitignore
     ignore = root / ".gitignore"
-    present = ignore.read_text(encoding="utf-8").splitlines() if ignore.exists() else []
-    missing = [e for e in GITIGNORE if e not in present]
-    if missing:
-        text = "\n".join(present).rstrip("\n")
-        text += ("\n\n" if text else "") + "# hugosnip\n" + "\n".join(missing) + "\n"
-        ignore.write_text(text, encoding="utf-8")
-        changes.did(f".gitignore: {' '.join(missing)}")
+    add_to_gitignore(ignore, changes)
 
     # 5. The snippet folder.
     from .config import load
@@ -381,6 +501,7 @@ def init(root: Path, *, math: str | None = None, example: bool = False, force: b
     if problems:
         for p in problems:
             print(p.render(), file=sys.stderr)
+        print("hugosnip init: nothing was changed", file=sys.stderr)
         return problems[0].code
     package = ".".join(Path(config.snippets).parts)
     if not (config.snippet_dir / "__init__.py").exists():   # an existing one is the site's own
@@ -410,14 +531,6 @@ def init(root: Path, *, math: str | None = None, example: bool = False, force: b
             changes.ask("matplotlib is not installed here, so the example has no figure: "
                         "pip install matplotlib, then `hugosnip init --example --force` adds one")
         write_new(post, text, changes, force)
-
-    if not changes.done:
-        print("  nothing to change", file=out)
-    for item in changes.todo:
-        print(f"  to do: {item}", file=out)
-    if changes.done or not changes.todo:
-        print("next: `hugosnip build` runs the snippets and builds the site; `hugosnip doctor` checks the setup",
-              file=out)
     return 0
 
 
@@ -439,6 +552,110 @@ def example_post_path(content_dir: Path, resolved: dict) -> Path:
         if sizes:
             section = max(sorted(sizes), key=lambda k: sizes[k])
     return content_dir / (section.strip("/") if section else "posts") / "hugosnip-example.md"
+
+
+def install_copy(copy: Path, changes: Changes, *, upgrade: bool, force: bool) -> None:
+    """Step 1: the plugin's Hugo side in themes/hugosnip. A copy edited by hand is never replaced
+    without --force, and then it is kept beside it (themes/hugosnip.local-<date>/)."""
+    version = plugin_theme.__version__
+    rel = changes.rel(copy) if copy.is_relative_to(changes.root) else str(copy)
+    if copy.is_symlink():
+        target = copy.resolve()
+        if target == plugin_theme.source().resolve() or not target.is_dir() or \
+                not plugin_theme.differences(copy):
+            if not target.is_dir():
+                raise InputError(rel, None, f"is a symlink to {copy.readlink()}, which is not a folder: remove the "
+                                 "link, then run `hugosnip init` again")
+            return
+        if upgrade or force:
+            raise InputError(rel, None, f"is a symlink to {copy.readlink()}: init does not replace a link; upgrade "
+                             "that copy (`hugosnip init --upgrade` in its own site), or replace the link with "
+                             "a folder and run `hugosnip init --upgrade` again; nothing was changed")
+        changes.ask(f"{rel} is a symlink to {copy.readlink()}, another version of hugosnip's Hugo side: upgrade "
+                    "that copy, or replace the link with a folder")
+        return
+    if not copy.exists():
+        changes.made.append(copy)
+        plugin_theme.install(copy)
+        changes.did(f"{rel}/: the plugin's Hugo side (hugosnip {version})")
+        return
+    if copy.resolve() == plugin_theme.source().resolve() or not plugin_theme.differences(copy):
+        return
+    edited = plugin_theme.edited(copy)
+    shown = ", ".join(edited[:5]) + (", …" if len(edited) > 5 else "")
+    if edited and not force:
+        message = (f"{len(edited)} file(s) edited locally: {shown}")
+        if upgrade:
+            raise InputError(f"{rel}/", None, f"{message}; --upgrade would replace them, so nothing was changed",
+                             ["put the change in the site's own layouts/ (they override the component's), then "
+                              "run `hugosnip init --upgrade --force`: it keeps the edited copy as "
+                              f"{rel}.local-<date>/"])
+        changes.ask(f"{rel}/ has {message}: left as it is (`hugosnip init --upgrade --force` refreshes it and "
+                    f"keeps the edited copy as {rel}.local-<date>/)")
+        return
+    if not (upgrade or force):
+        changes.ask(f"{rel}/ is hugosnip's Hugo side of another version (the copy says "
+                    f"{plugin_theme.stamp_of(copy) or 'no version'}; this is {version}): run "
+                    "`hugosnip init --upgrade` to refresh it")
+        return
+    if edited:
+        stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+        backup = copy.with_name(f"{copy.name}.local-{stamp}")
+        changes.move_aside(copy, backup)
+        plugin_theme.install(copy)
+        changes.did(f"{rel}/: refreshed to hugosnip {version}; the edited copy ({shown}) is kept in "
+                    f"{changes.rel(backup) if backup.is_relative_to(changes.root) else backup}/")
+    else:
+        changes.move_aside(copy)
+        plugin_theme.install(copy)
+        changes.did(f"{rel}/: refreshed to hugosnip {version}")
+
+
+def add_to_gitignore(ignore: Path, changes: Changes) -> None:
+    """Step 4: hugosnip's lines in .gitignore, the file edited as bytes (any encoding survives)."""
+    data = ignore.read_bytes() if ignore.exists() else b""
+    present = data.split(b"\n")
+    stripped = {line.rstrip(b"\r").strip() for line in present}
+    missing = [e for e in GITIGNORE if e.encode() not in stripped]
+    if not missing:
+        return
+    text = data.rstrip(b"\n")
+    newline = b"\r\n" if b"\r\n" in data else b"\n"
+    text += (newline * 2 if text else b"") + b"# hugosnip" + newline + newline.join(
+        e.encode() for e in missing) + newline
+    changes.write(ignore, text)
+    changes.did(f".gitignore: {' '.join(missing)}")
+
+
+def _outside_hugosnip(resolved: dict) -> dict:
+    """The settings init must not change: params but params.hugosnip, and markup but Goldmark's
+    passthrough."""
+    import copy as copying
+    params = {k: v for k, v in (resolved.get("params") or {}).items() if k != "hugosnip"}
+    markup = copying.deepcopy(resolved.get("markup") or {})
+    ((markup.get("goldmark") or {}).get("extensions") or {}).pop("passthrough", None)
+    return {"params": params, "markup": markup}
+
+
+def check_config_edit(root: Path, before: dict, changes: Changes) -> None:
+    """Hugo reads the edited configuration, and it changed nothing but what init sets; else undo."""
+    from . import hugoconfig
+    files = [changes.rel(p) for p, _ in changes.saved if p.suffix in (".toml", ".yaml", ".yml", ".json")]
+    by_hand = [f"      {what}" for what in changes.done]
+    try:
+        after = hugoconfig.resolved(root)
+    except ConfigError as exc:
+        raise ConfigError(files[0] if files else hugoconfig.main_file(root), None,
+                          f"after init's edit, Hugo cannot read the configuration ({exc.message}); "
+                          "nothing was changed", ["make these changes by hand:", *by_hand]) from None
+    old, new = _outside_hugosnip(before), _outside_hugosnip(after)
+    if old != new:
+        lost = sorted({*old["params"], *new["params"]} - {k for k in old["params"] if old["params"].get(k)
+                                                         == new["params"].get(k)})
+        said = ", ".join(f"params.{k}" for k in lost) or "markup"
+        raise ConfigError(files[0] if files else hugoconfig.main_file(root), None,
+                          f"init's edit would change settings that are not hugosnip's ({said}); nothing was "
+                          "changed", ["make these changes by hand:", *by_hand])
 
 
 def _file_with(root: Path, key: str) -> Path:

@@ -58,6 +58,9 @@ HARMLESS = {
     "source_url": "only the link Hugo draws in the page's run-it-yourself box",
     "post_build": "runs after Hugo, on the built site; snippets never see it",
     "scheduler": "a cluster runs the same runner: the same bytes as a local build (tests/plugin/test_cluster.py)",
+    "tls_ca_file": "how the build machine reaches a tls:// scheduler; never shipped to a worker",
+    "tls_cert": "how the build machine reaches a tls:// scheduler; never shipped to a worker",
+    "tls_key": "how the build machine reaches a tls:// scheduler; never shipped to a worker",
 }
 
 # Import names whose distribution has another name (the rest are looked up as they are).

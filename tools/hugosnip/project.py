@@ -7,7 +7,7 @@ import difflib
 import hashlib
 import json
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from functools import cached_property
 from pathlib import Path, PurePosixPath
 
@@ -51,6 +51,27 @@ def _cell_from(data: dict) -> Cell:
     return Cell(data["name"], data["line"], data["code"], data["code_line"], Options(**options))
 
 
+def _analysis_ok(cached) -> bool:
+    """A module's entry in the analysis cache is of the shape ``Module.analysis`` stores; anything
+    else (edited, damaged, an older hugosnip's) is a miss, and the source is read again."""
+    if not (isinstance(cached, dict) and set(cached) == {"cells", "objects", "imports"}):
+        return False
+    cells, objects, imports = cached["cells"], cached["objects"], cached["imports"]
+    if not (isinstance(cells, list) and isinstance(objects, dict) and isinstance(imports, list)
+            and all(isinstance(i, str) for i in imports)):
+        return False
+    fields_of_options = {f.name for f in fields(Options)}
+    for cell in cells:
+        if not (isinstance(cell, dict) and {"name", "line", "code", "code_line", "options"} == set(cell)
+                and isinstance(cell["name"], str) and isinstance(cell["code"], str)
+                and isinstance(cell["line"], int) and isinstance(cell["code_line"], int)
+                and isinstance(cell["options"], dict) and set(cell["options"]) <= fields_of_options
+                and isinstance(cell["options"].get("data", []), list)):
+            return False
+    return all(isinstance(k, str) and isinstance(v, dict) and isinstance(v.get("line"), int)
+               for k, v in objects.items())
+
+
 @dataclass
 class Module:
     path: Path      # absolute
@@ -65,7 +86,7 @@ class Module:
         """Cells, objects and imports: read off the source once, then cached by its digest."""
         key = f"{self.rel}:{self.digest}"
         cached = self.cache.get(key)
-        if not (isinstance(cached, dict) and {"cells", "objects", "imports"} <= cached.keys()):
+        if not _analysis_ok(cached):
             cells = parse_cells(self.source, self.rel)   # raises on a syntax error: not cached
             package = self.dotted if self.path.name == "__init__.py" else self.dotted.rpartition(".")[0]
             self.cache[key] = {
@@ -291,6 +312,25 @@ def folder_problems(config: Config) -> list[Problem]:
                            f"standard-library module {parts[0]!r}, which shadows it: imports of "
                            f"{parts[0]}.… break", [fix])]
     return []
+
+
+def name_problems(project: Project) -> list[Problem]:
+    """A snippet whose result's file name would be longer than the file system allows (255 bytes
+    on most): refused before anything runs, rather than failing when its result is stored."""
+    import os
+    problems = []
+    for module in project.modules.values():
+        name = PurePosixPath(module.ref).with_suffix(".json").name
+        try:
+            limit = os.pathconf(project.base, "PC_NAME_MAX")
+        except (OSError, ValueError):
+            limit = 255
+        size = len(name.encode("utf-8", "surrogateescape"))
+        if size > limit:
+            problems.append(InputError(module.rel, None, f"the file name is too long: its result's name "
+                                       f"({name[:20]}….json) would be {size} bytes, over the {limit} bytes a file "
+                                       "name may have here; shorten it"))
+    return problems
 
 
 def sibling_import_problems(project: Project) -> list[Problem]:

@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 
-from .errors import Problem, SnippetRaised, SnippetTimeout, WorkerDied
+from .errors import EnvironmentProblem, Problem, SnippetRaised, SnippetTimeout, WorkerDied
 from .project import Module, Project
 
 TOOLS_DIR = str(Path(__file__).resolve().parent.parent)
@@ -255,6 +255,9 @@ def run_module(project: Project, module: Module, *, until: str | None = None,
     """
     config = project.config
     outcome = Outcome(module)
+    if (problem := memory_limit_problem(config)):
+        outcome.problem = problem
+        return outcome
     cells = module.cells
     if until is not None:
         names = [c.name for c in cells]
@@ -298,6 +301,22 @@ def run_module(project: Project, module: Module, *, until: str | None = None,
     outcome.wall = time.perf_counter() - started
     outcome.duration = sum(outcome.durations.values()) + sum(outcome.saving.values())
     return outcome
+
+
+def memory_limit_problem(config) -> Problem | None:
+    """memory_limit above this machine's hard limit on a process's address space (``ulimit -v``):
+    no worker can set it, so say so before starting one."""
+    import resource
+    hard = resource.getrlimit(resource.RLIMIT_AS)[1]
+    if not config.memory_limit or hard == resource.RLIM_INFINITY or config.memory_limit << 20 <= hard:
+        return None
+    from .config import where_set
+    file, line = where_set(config.root, "memory_limit")
+    return EnvironmentProblem(file, line, f"[params.hugosnip].memory_limit is {config.memory_limit} MB, above this "
+                              f"machine's hard limit on a process's address space ({hard >> 20} MB, `ulimit -v`), "
+                              "which no process can raise",
+                              [f"set memory_limit to {hard >> 20} or less (0: the machine's own limit), or run "
+                               "where the hard limit is higher"])
 
 
 def descendants(pid: int) -> list[int]:
@@ -385,9 +404,16 @@ def _follow(proc, fd, outcome: Outcome, cells: dict, default_timeout: float, std
                 name = event["cell"]
                 where = f"cell {name!r} " if name else ""
                 detail = event["traceback"].rstrip("\n").splitlines()
-                outcome.problem = SnippetRaised(module.rel, event["line"] or (cells[name].line if name else None),
-                                                f"{where}{'raised ' if event['kind'] == 'raised' else ''}"
-                                                f"{event['message']}", detail)
+                if event["kind"] == "environment":   # the disk, not the snippet (worker.py)
+                    import errno
+                    advice = ("free some disk space and run it again" if event.get("errno") in
+                              (errno.ENOSPC, errno.EDQUOT) else "check the disk, then run it again")
+                    outcome.problem = EnvironmentProblem(module.rel, event["line"], f"{where}{event['message']}; "
+                                                         f"{advice} (committed results are as they were)")
+                else:
+                    outcome.problem = SnippetRaised(module.rel, event["line"] or (cells[name].line if name else None),
+                                                    f"{where}{'raised ' if event['kind'] == 'raised' else ''}"
+                                                    f"{event['message']}", detail)
                 if name:
                     outcome.durations[name] = event["duration"]
                     outcome.saving[name] = event.get("saving", 0.0)

@@ -197,6 +197,15 @@ def scan_text(text: str, page: str) -> list[Reference]:
 # The content formats Hugo reads (shortcodes work in each); code examples are told apart in Markdown only.
 MARKDOWN = (".md", ".markdown", ".mdown")
 CONTENT = MARKDOWN + (".html", ".htm", ".org", ".adoc", ".asciidoc", ".ad", ".pandoc", ".pdc", ".rst")
+def _cached_refs_ok(entry) -> bool:
+    """A page's entry in the analysis cache is what ``scan_site`` stores; anything else (edited,
+    damaged) is a miss, and the page is parsed again."""
+    return isinstance(entry, list) and all(
+        isinstance(r, dict) and set(r) == {"line", "kind", "params"}
+        and isinstance(r["line"], int) and not isinstance(r["line"], bool) and r["line"] >= 1
+        and isinstance(r["kind"], str) and isinstance(r["params"], dict)
+        and all(isinstance(k, str) and isinstance(v, str) for k, v in r["params"].items())
+        for r in entry)
 
 
 def pages(content_dir: Path) -> list[Path]:
@@ -227,7 +236,7 @@ def scan_site(root: Path, content_dir,
             continue
         key = f"page:{rel}:{hashlib.sha256(raw).hexdigest()}"
         used.add(key)
-        if key in cache:
+        if key in cache and _cached_refs_ok(cache[key]):
             refs.extend(Reference(rel, r["line"], r["kind"], r["params"]) for r in cache[key])
             continue
         try:

@@ -130,6 +130,13 @@ def load(path: Path) -> dict:
         raise Damaged(f"not a hugosnip result of format {SCHEMA}")
     if doc.get("checksum") != checksum(doc):
         raise Damaged("checksum mismatch: edited by hand or cut short")
+    from .validate import figure_name
+    try:
+        names = figures_of(doc)
+    except (AttributeError, TypeError):
+        raise Damaged("its cells are not of a result's shape") from None
+    if not all(figure_name(name) for name in names):
+        raise Damaged("it names a figure that is not <16 hex digits>.svg")
     return doc
 
 
@@ -153,7 +160,8 @@ def figure_damage(path: Path) -> str:
 def write_atomic(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        # a short name: ".<the target's name>.…" would pass NAME_MAX for a long target's name
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".hs-", suffix=".tmp")
     except OSError as exc:
         raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from None
     try:
@@ -176,7 +184,13 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 
 def save(config: Config, ref: str, doc: dict, figures: dict[str, bytes]) -> Path:
-    """Write a module's figures, then its JSON. Returns the JSON's path."""
+    """Write a module's figures, then its JSON. Returns the JSON's path.
+
+    A figure's name must be what the worker makes (``<16 hex digits>.svg``): never a path."""
+    from .validate import figure_name
+    for name in figures:
+        if not figure_name(name):
+            raise ValueError(f"{name!r} is not a figure name (<16 hex digits>.svg): nothing is written")
     for name, data in sorted(figures.items()):
         target = config.figure_dir / name
         if not (target.is_file() and target.read_bytes() == data):

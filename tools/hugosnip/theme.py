@@ -9,6 +9,7 @@ repository (a source checkout), ``themes/hugosnip`` is the canonical copy itself
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 from pathlib import Path
 
@@ -52,8 +53,37 @@ def digest(folder: Path) -> str:
 def stamp_of(copy: Path) -> str | None:
     try:
         return (copy / STAMP).read_text(encoding="utf-8").split()[1]
-    except (OSError, IndexError):
+    except (OSError, IndexError, UnicodeDecodeError):
         return None
+
+
+def _stamp_lines(copy: Path) -> list[str]:
+    try:
+        return (copy / STAMP).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return []
+
+
+def installed_files(copy: Path) -> dict[str, str] | None:
+    """sha256 of each file as ``init`` wrote it (the stamp's list), None for a stamp without one."""
+    lines = _stamp_lines(copy)
+    listed = [line.split(" ", 1) for line in lines if re.fullmatch(r"[0-9a-f]{64} \S.*", line)]
+    return {rel: sha for sha, rel in listed} if listed else None
+
+
+def edited(copy: Path) -> list[str]:
+    """Files of a site's copy that differ from what ``init`` wrote there: edited, added or removed
+    by hand. A copy whose stamp lists no files (an older init) is compared as a whole with the
+    digest in its stamp; when that differs, every file that differs from this plugin's counts."""
+    have = files(copy)
+    wrote = installed_files(copy)
+    if wrote is not None:
+        return sorted(k for k in have.keys() | wrote.keys() if have.get(k) != wrote.get(k))
+    lines = _stamp_lines(copy)
+    said = lines[0].split() if lines else []
+    if len(said) >= 3 and said[2] == digest(copy):
+        return []
+    return differences(copy)
 
 
 def differences(copy: Path) -> list[str]:
@@ -63,16 +93,21 @@ def differences(copy: Path) -> list[str]:
 
 
 def install(copy: Path) -> None:
-    """Make ``copy`` the plugin's Hugo side, as this version ships it, with the stamp."""
+    """Make ``copy`` the plugin's Hugo side, as this version ships it, with the stamp (which lists
+    each file's sha256, so that a later ``init`` tells an edit from another version)."""
     src = source()
     if copy.resolve() == src.resolve():
         return
+    if copy.is_symlink():
+        raise FileExistsError(f"{copy} is a symlink: not replaced")
     if copy.exists():
         shutil.rmtree(copy)
     shutil.copytree(src, copy, ignore=shutil.ignore_patterns(*_SKIP))
+    listed = "".join(f"{sha} {rel}\n" for rel, sha in files(copy).items())
     (copy / STAMP).write_text(f"hugosnip {__version__} {digest(src)}\n"
-                              "# Written by `hugosnip init`; `hugosnip init --upgrade` refreshes this folder.\n",
-                              encoding="utf-8")
+                              "# Written by `hugosnip init`; `hugosnip init --upgrade` refreshes this folder.\n"
+                              "# The sha256 of each file as written, so that an edit is told from another version:\n"
+                              + listed, encoding="utf-8")
 
 
 def site_copy_problems(root: Path) -> list:

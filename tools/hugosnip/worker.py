@@ -148,6 +148,13 @@ def number(value):
 
 
 ADDRESS = re.compile(r" at 0x[0-9a-fA-F]{4,}")
+# Terminal escapes (colours, cursor moves, OSC 8 links): a page is not a terminal, and an OSC link
+# may carry a javascript: URL. CSI and OSC sequences are taken out; any other ESC is shown as text.
+ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[0-~]")
+
+
+def without_escapes(text: str) -> str:
+    return ANSI.sub("", text).replace("\x1b", "\\x1b") if "\x1b" in text else text
 
 
 def without_addresses(text: str) -> str:
@@ -287,9 +294,9 @@ class Worker:
     def stable(self, result: dict) -> dict:
         """A cell's result as it must be on any machine: paths relative to the site, no addresses."""
         for key in ("stdout", "stderr", "error"):
-            result[key] = self.relative(result[key])
+            result[key] = without_escapes(self.relative(result[key]))
         for described in ([result["value"]] if result["value"] else []) + list(result["vars"].values()):
-            described["repr"] = self.relative(described["repr"])
+            described["repr"] = without_escapes(self.relative(described["repr"]))
         return result
 
     def send(self, **event) -> None:
@@ -381,7 +388,12 @@ class Worker:
         # Saving figures has its own clock: the parent gives it the cell's timeout again.
         self.send(event="saving", cell=name)
         started = time.perf_counter()
-        figures = save_figures(self.job["figure_dir"], self.job.get("decimal_mark", "."))
+        try:
+            figures = save_figures(self.job["figure_dir"], self.job.get("decimal_mark", "."))
+        except OSError as exc:   # the disk is full (or the scratch folder gone): the machine's problem
+            figures = []
+            failure = failure or {"kind": "environment", "errno": exc.errno, "traceback": "", "line": cell["line"],
+                                  "message": f"could not save its figures: {(exc.strerror or str(exc)).lower()}"}
         saving = time.perf_counter() - started
         result = self.stable({
             "stdout": out.text(), "stderr": err.text(), "truncated": bool(out.dropped or err.dropped),
@@ -412,7 +424,10 @@ def limit_memory(megabytes: int) -> None:
     """Cap the address space, so a runaway cell gets MemoryError instead of harming the machine."""
     if megabytes > 0:
         size = megabytes * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (size, size))
+        hard = resource.getrlimit(resource.RLIMIT_AS)[1]
+        if hard != resource.RLIM_INFINITY:   # never above the machine's own limit (run.py says so first)
+            size = min(size, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (size, hard if hard != resource.RLIM_INFINITY else size))
 
 
 def die_with_parent() -> None:
