@@ -31,6 +31,7 @@ class Config:
     language: str = "en"                 # defaultContentLanguage
     scheduler: str = "local"        # "local", or a Dask scheduler's address (tcp://host:8786): cluster.py
     source_url: str = ""            # a cell's source online, "https://…/{path}#L{line}"; "" = no link
+    source_pages: bool = False      # publish the snippet sources as pages of the site (sources.py)
     post_build: tuple[str, ...] = ()  # a command run in the site's root after each Hugo build
                                       # (build and serve), e.g. ["node_modules/.bin/pagefind"]
 
@@ -58,7 +59,7 @@ class Config:
 _TYPES = {"snippets": str, "timeout": (int, float), "output_limit": int, "rtol": (int, float),
           "seed": int, "jobs": int, "memory_limit": int, "threads": int, "decimal_mark": str,
           "math": str, "dark": str, "figure_limit": int,
-          "scheduler": str, "source_url": str, "post_build": list}
+          "scheduler": str, "source_url": str, "post_build": list, "source_pages": bool}
 _CHOICES = {"decimal_mark": (".", ","), "math": ("katex", "none"), "dark": ("class", "system")}
 _FROM_HUGO = {"root", "content_dirs", "language"}
 
@@ -79,7 +80,7 @@ def load(root: Path) -> Config:
                               f"unknown setting [params.hugosnip].{key}; known: {', '.join(sorted(names))}")
         if isinstance(value, float) and _TYPES[name] is int and value.is_integer():
             value = int(value)   # JSON's numbers (a YAML or JSON config) may come as 600.0
-        if isinstance(value, bool) or not isinstance(value, _TYPES[name]):
+        if (isinstance(value, bool) and _TYPES[name] is not bool) or not isinstance(value, _TYPES[name]):
             raise ConfigError(where, _line_of(root, name), f"[params.hugosnip].{name} has the wrong type: {value!r}")
         values[name] = value
     if "post_build" in values:
