@@ -23,9 +23,11 @@ RATE = 200                      # words a minute, a careful reader of a technica
 
 
 def main_line_words(page: str) -> int:
-    """Words of the post's content outside <details>, without KaTeX's MathML copy; tags are
-    removed without adding spaces, as Hugo's plainify does."""
-    content = page[page.index('<div class="post-content">'):page.index("</article>")]
+    """Words of the post's content (up to its footer) outside <details>, without KaTeX's MathML
+    copy; tags are removed without adding spaces, as Hugo's plainify does."""
+    start = page.index('<div class="post-content">')
+    end = page.find('<footer class="post-footer">', start)   # the footer (tags, series) is not read
+    content = page[start:end if end > 0 else page.index("</article>")]
     content = re.sub(r'(?s)<span class="katex-mathml">.*?</math></span>', "", content)
     kept, depth = [], 0
     for piece in re.split(r"(<details[\s>][^>]*>|<details>|</details>)", content):
