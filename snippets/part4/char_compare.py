@@ -56,26 +56,29 @@ params_spread_pct = 100 * (max(n_params.values()) / min(n_params.values()) - 1)
 
 # %% train timeout=2400
 UPDATES, BATCH, STEPS, LEARNING_RATE, CLIP = 1500, 32, 100, 1e-2, 1.0
-RNN_LEARNING_RATE = 3e-3        # the plain RNN's step: 0.01 is too large for it (the probe below)
+RNN_LEARNING_RATE = 3e-3        # the plain RNN's step: 0.01 is too large (the probe below)
 PROBE = 300                     # updates of the probe: the RNN at the gated models' rate
 EVAL_EVERY = 150
 torch.manual_seed(0)
 probe_net = CharLM(K, hidden["rnn"], EMBED, cell="rnn")
 probe = train_char_lm(probe_net, corpus.train, val, PROBE, batch=BATCH, T=STEPS,
-                      learning_rate=LEARNING_RATE, clip=CLIP, eval_every=EVAL_EVERY, seed=0)
+                      learning_rate=LEARNING_RATE, clip=CLIP, eval_every=EVAL_EVERY,
+                      seed=0)
 histories = {}
 for run in CELLS:
     lr = RNN_LEARNING_RATE if run == "rnn" else LEARNING_RATE
     histories[run] = train_char_lm(nets[run], corpus.train, val, UPDATES, batch=BATCH,
                                    T=STEPS, learning_rate=lr, clip=CLIP,
                                    eval_every=EVAL_EVERY, seed=0)
-    print(f"{NAMES[run]} (tốc độ học {vi(lr, 'g')}): bit mỗi ký tự trên tập kiểm định",
+    print(f"{NAMES[run]} (tốc độ học {vi(lr, 'g')}):",
+          "bit mỗi ký tự trên tập kiểm định",
           " → ".join(vi(h["bpc"], ".2f") for h in histories[run][2::2]),
           f"→ {vi(histories[run][-1]['bpc'], '.3f')}")
 probe_bpc = probe[-1]["bpc"]
 rnn_at_probe = next(h["bpc"] for h in histories["rnn"] if h["update"] == PROBE)
 print(f"thử RNN ở tốc độ học {vi(LEARNING_RATE, 'g')}: sau {PROBE} lần cập nhật "
-      f"{vi(probe_bpc, '.2f')} bit, so với {vi(rnn_at_probe, '.2f')} ở {vi(RNN_LEARNING_RATE, 'g')}")
+      f"{vi(probe_bpc, '.2f')} bit, so với {vi(rnn_at_probe, '.2f')} "
+      f"ở {vi(RNN_LEARNING_RATE, 'g')}")
 RUNS = CELLS
 bpc = {run: histories[run][-1]["bpc"] for run in RUNS}
 rnn_bpc, gru_bpc, lstm_bpc = bpc["rnn"], bpc["gru"], bpc["lstm"]
@@ -154,7 +157,7 @@ print("  cả đoạn văn   " + "".join(vi(bpc[r], "8.3f") for r in SHOWN))
 context_gain = {run: by_context[run][CONTEXTS[0]] - bpc[run] for run in SHOWN}
 rnn_context_gain, gru_context_gain, lstm_context_gain = (context_gain[r] for r in SHOWN)
 rnn_short, gru_short, lstm_short = (by_context[r][CONTEXTS[0]] for r in SHOWN)
-# what reading more than the last 99 characters is worth: the state carried over the whole text
+# what reading more than the last 99 characters is worth (the state carried over the text)
 far_gain = {run: by_context[run][CONTEXTS[-1]] - bpc[run] for run in SHOWN}
 rnn_far_gain, gru_far_gain, lstm_far_gain = (far_gain[r] for r in SHOWN)
 

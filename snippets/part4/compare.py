@@ -156,15 +156,15 @@ ax.legend(title=f"cùng ≈ {gru_params / 1e3:.0f} nghìn tham số")
 fig.tight_layout()
 
 # %% samples
-# Each model draws sentences with its own seeds (RNN 0, 1, 2, ...; GRU 1000, 1001, ...; LSTM
-# 2000, ...), so that no two models share a random draw; we keep its first N_SHOWN that have at
-# least MIN_WORDS words (most sentences of the plays are short: "My lord!").
+# Each model draws sentences with its own seeds (RNN 0, 1, 2, ...; GRU 1000, 1001, ...;
+# LSTM 2000, ...), so that no two models share a random draw; we keep its first N_SHOWN
+# that have at least MIN_WORDS words (most sentences of the plays are short: "My lord!").
 TEMPERATURE, MIN_WORDS, N_SHOWN, SEED_BASE = 0.8, 6, 3, 1000
 for cell in CELLS:
     sentences, n_drawn = [], 0
     while len(sentences) < N_SHOWN:
-        words = sample(nets[cell], corpus.index_to_word, seed=SEED_BASE * CELLS.index(cell) + n_drawn,
-                       temperature=TEMPERATURE)
+        seed = SEED_BASE * CELLS.index(cell) + n_drawn
+        words = sample(nets[cell], corpus.index_to_word, seed=seed, temperature=TEMPERATURE)
         n_drawn += 1
         if sum(w[0].isalnum() for w in words) >= MIN_WORDS:
             sentences.append(" ".join(words))
