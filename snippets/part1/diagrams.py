@@ -145,6 +145,11 @@ half_h = 0.34 * 0.85                    # half the height of a hidden-state box
 for layer, (F, B) in rows.items():
     band(ax, cols[0] - 1.05, cols[-1] + 1.05, F - 0.5, B + 0.5, COLORS["s"])
     text(ax, (-1.2, (F + B) / 2), f"tầng {layer}", color=INK, fontsize=WORD, ha="right")
+    # each chain named outside the band, right of its row, where there is room for the superscript
+    text(ax, (cols[-1] + 1.2, F), rf"$s^{{({layer})\rightarrow}}$", color=COLORS["s"], fontsize=LABEL,
+         ha="left")
+    text(ax, (cols[-1] + 1.2, B), rf"$s^{{({layer})\leftarrow}}$", color=COLORS["s"], fontsize=LABEL,
+         ha="left")
 layers = {}
 for layer, (F, B) in rows.items():
     layers[layer] = [(node(ax, (cx - dx, F), "s", "→", size=0.34, fontsize=LABEL - 2),

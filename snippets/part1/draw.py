@@ -12,10 +12,8 @@ on a light or a dark page. Sizes are chosen for a phone: 6.4 inches wide, labels
 more. A phone shows the figure about 330 px wide, 0.7 px per point, so a label is 11 px or taller.
 """
 
-import matplotlib
-
-matplotlib.use("Agg")
-
+# No matplotlib.use() here: a backend forced by a library would keep Jupyter from showing the
+# figures of a downloaded notebook (the build and `python -m` draw off-screen anyway).
 import matplotlib.pyplot as plt
 from matplotlib.colors import to_rgb
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch, Polygon

@@ -85,7 +85,7 @@ def bptt_forgetting_tanh(x, y):
     return dense_dU(da, x, small.word_dim), do.T @ s, da.T @ s_prev
 
 
-TRUNCATED = f"BPTT cắt cụt, k={BPTT_TRUNCATE}"
+TRUNCATED = f"BPTT cắt cụt, τ={BPTT_TRUNCATE}"
 checks = {
     "BPTT đầy đủ": gradient_check(small, xs, ys),             # full BPTT
     TRUNCATED: gradient_check(small, xs, ys, bptt=small.bptt),

@@ -84,17 +84,20 @@ print(f"huấn luyện mất {train_seconds:.0f} giây, "
       f"{tokens_per_second:.0f} từ mỗi giây")
 
 # %% figure echo=false
-fig, (ax_loss, ax_ppl) = plt.subplots(1, 2, figsize=(8, 3.2))
+# 7 inches wide, the width of the page's column, and no text under 11 pt: on the page, the
+# smallest text is as large as the caption's.
+plt.rcParams.update({"font.size": 11, "legend.fontsize": 11})
+fig, (ax_loss, ax_ppl) = plt.subplots(1, 2, figsize=(7, 3.2))
 ax_loss.plot(epochs, val_loss, marker="o")
 ax_loss.axhline(np.log(VOCAB_SIZE), color="gray", linestyle="--", linewidth=1)
 ax_loss.annotate(f"ln K = {vi(np.log(VOCAB_SIZE), '.2f')}",
                  (epochs[-1], np.log(VOCAB_SIZE)), textcoords="offset points",
                  xytext=(0, -12), ha="right", color="gray")
-ax_loss.set_xlabel("vòng lặp (epoch)")
+ax_loss.set_xlabel("lượt (epoch)")
 ax_loss.set_ylabel("mất mát trên tập kiểm định")
 ax_ppl.plot(epochs, np.exp(val_loss), marker="o", color="tab:orange")
 ax_ppl.set_yscale("log")
-ax_ppl.set_xlabel("vòng lặp (epoch)")
+ax_ppl.set_xlabel("lượt (epoch)")
 ax_ppl.set_ylabel("độ hỗn độn (perplexity)")
 for ax in (ax_loss, ax_ppl):
     ax.grid(alpha=0.3)

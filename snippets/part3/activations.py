@@ -23,7 +23,10 @@ print(f"(1/4)^10 = {vi(sigmoid_10_steps, '.2e')}")
 
 # %% plot echo=false
 a = np.linspace(-5, 5, 401)
-fig, (ax_f, ax_d) = plt.subplots(1, 2, figsize=(8, 3.2), sharex=True)
+# 7 inches wide, the width of the page's column, and no text under 11 pt: on the page, the
+# smallest text is as large as the caption's.
+plt.rcParams.update({"font.size": 11, "legend.fontsize": 11})
+fig, (ax_f, ax_d) = plt.subplots(2, 1, figsize=(7, 5.6), sharex=True)
 ax_f.plot(a, np.tanh(a), label="tanh(a)")
 ax_f.plot(a, sigmoid(a), label="sigmoid(a)", color="tab:orange")
 ax_f.set_title("hàm kích hoạt")
@@ -34,7 +37,7 @@ ax_d.set_title("đạo hàm")
 for ax in (ax_f, ax_d):
     ax.axhline(0, color="black", linewidth=0.6)
     ax.grid(alpha=0.3)
-    ax.set_xlabel("a")
-    ax.legend(loc="upper left", fontsize=8)
+    ax.legend(loc="upper left")
+ax_d.set_xlabel("a")
 ax_d.set_ylim(-0.05, 1.25)
 fig.tight_layout()

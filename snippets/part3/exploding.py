@@ -113,9 +113,12 @@ print(f"ba lần huấn luyện mất {train_seconds:.0f} giây")
 labels = {"normal": "W khởi tạo bình thường",
           "big": rf"$\rho(W) = {vi(BIG_RADIUS, 'g')}$, không cắt",
           "big_clipped": rf"$\rho(W) = {vi(BIG_RADIUS, 'g')}$, "
-                         f"cắt ngưỡng {vi(MAX_NORM, 'g')}"}
+                         f"cắt ở ngưỡng $G = {vi(MAX_NORM, 'g')}$"}
 colors = {"normal": "tab:blue", "big": "tab:red", "big_clipped": "tab:green"}
-fig, (ax_g, ax_l) = plt.subplots(1, 2, figsize=(9, 3.5))
+# 7 inches wide, the width of the page's column, and no text under 11 pt: on the page, the
+# smallest text is as large as the caption's.
+plt.rcParams.update({"font.size": 11, "legend.fontsize": 11})
+fig, (ax_g, ax_l) = plt.subplots(2, 1, figsize=(7, 6.6))
 for name in ("big_clipped", "normal", "big"):
     g = runs[name]["history"]["grad_norm"][:SHOWN]
     ax_g.semilogy(np.arange(1, len(g) + 1), g, linewidth=0.6, alpha=0.85,
@@ -123,17 +126,17 @@ for name in ("big_clipped", "normal", "big"):
 ax_g.axhline(MAX_NORM, color="black", linestyle="--", linewidth=1)
 ax_g.set_xlabel("bước SGD (số câu)")
 ax_g.set_ylabel("chuẩn đạo hàm (trước khi cắt)")
-ax_g.legend(fontsize=7, loc="upper right")
+ax_g.legend(loc="upper right")
 for name in ("normal", "big", "big_clipped"):
     h = runs[name]["history"]
     ax_l.plot(h["steps"], h["loss"], color=colors[name], label=labels[name])
 ax_l.axhline(unigram_loss, color="gray", linestyle=":", linewidth=1)
 ax_l.annotate("chỉ đếm tần suất từ", (N_TRAIN, unigram_loss),
               textcoords="offset points", xytext=(0, -3), ha="right",
-              va="top", color="gray", fontsize=7)
+              va="top", color="gray", fontsize=11)
 ax_l.set_xlabel("bước SGD (số câu)")
 ax_l.set_ylabel("mất mát trên tập kiểm định")
-ax_l.legend(fontsize=7)
+ax_l.legend()
 for ax in (ax_g, ax_l):
     ax.grid(alpha=0.3)
 fig.tight_layout()

@@ -67,17 +67,19 @@ steps = {name: np.array([[results[name, g, s].steps for s in SEEDS]
                          for g in GAPS]) for name in MODELS}
 
 # %% table echo=false
-print(f"độ chính xác trên {N_TEST} chuỗi kiểm tra, hai hạt giống ngẫu nhiên")
-print(f"{'k':>17s}" + "".join(f"{g:>11d}" for g in GAPS))
+# Each cell holds the two seeds' numbers, "a/b"; a column is 2 wider than its widest cell, and
+# the name column is left-aligned, so that no two numbers ever touch.
+print(f"độ chính xác trên {N_TEST} chuỗi kiểm tra, hai hạt giống (hạt 0/hạt 1)")
+print(f"{'k':<17s}" + "".join(f"{g:>11d}" for g in GAPS))
 for name in MODELS:
-    cells = [" / ".join(vi(a, ".2f") for a in accuracy[name][i])
+    cells = ["/".join(vi(a, ".2f") for a in accuracy[name][i])
              for i in range(len(GAPS))]
-    print(f"{name:>17s}" + "".join(f"{c:>11s}" for c in cells))
+    print(f"{name:<17s}" + "".join(f"{c:>11s}" for c in cells))
 print("\nsố bước Adam đã dùng (dừng sớm khi đã giải xong)")
 for name in MODELS:
-    cells = [" / ".join(str(n) for n in steps[name][i])
+    cells = ["/".join(str(n) for n in steps[name][i])
              for i in range(len(GAPS))]
-    print(f"{name:>17s}" + "".join(f"{c:>11s}" for c in cells))
+    print(f"{name:<17s}" + "".join(f"{c:>11s}" for c in cells))
 
 mean = {name: accuracy[name].mean(axis=1) for name in MODELS}
 rnn_acc = dict(zip(GAPS, mean["RNN (tanh)"]))
@@ -97,7 +99,10 @@ print(f"{len(results)} lần huấn luyện mất {train_seconds:.0f} giây")
 # %% figure echo=false
 styles = {"RNN (tanh)": ("tab:red", "o", "-"), "LSTM": ("tab:blue", "s", "-"),
           "GRU": ("tab:green", "^", "-"), "RNN (ReLU, W = I)": ("tab:purple", "D", "--")}
-fig, (ax_acc, ax_loss) = plt.subplots(1, 2, figsize=(9, 3.6))
+# 7 inches wide, the width of the page's column, and no text under 11 pt: on the page, the
+# smallest text is as large as the caption's.
+plt.rcParams.update({"font.size": 11, "legend.fontsize": 11})
+fig, (ax_acc, ax_loss) = plt.subplots(2, 1, figsize=(7, 6.4))
 for i, name in enumerate(MODELS):
     color, marker, linestyle = styles[name]
     offset = (i - 1.5) * 0.35                   # side by side, so that equal points stay visible
@@ -108,12 +113,12 @@ for i, name in enumerate(MODELS):
                        alpha=0.5, marker=marker)
 ax_acc.axhline(chance, color="gray", linestyle=":", linewidth=1)
 ax_acc.annotate("đoán mò: 1/8", (GAPS[0], chance), textcoords="offset points", xytext=(0, 4),
-                ha="left", color="gray", fontsize=8)
+                ha="left", color="gray", fontsize=11)
 ax_acc.set_xlabel("khoảng cách k (số bước nhiễu)")
 ax_acc.set_ylabel("độ chính xác")
 ax_acc.set_ylim(0, 1.05)
 ax_acc.set_xticks(GAPS)
-ax_acc.legend(fontsize=7, loc="center left")
+ax_acc.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=11)
 for name in MODELS:
     color, _, linestyle = styles[name]
     losses = results[name, 50, 0].losses

@@ -92,7 +92,10 @@ for j in (1, 2, 5, 10, 20, 30):
           f"{vi(profile_trained[j], '.2e')}")
 
 # %% figure_trained echo=false
-fig, ax = plt.subplots(figsize=(6, 3.4))
+# 7 inches wide, the width of the page's column, and no text under 11 pt: on the page, the
+# smallest text is as large as the caption's.
+plt.rcParams.update({"font.size": 11, "legend.fontsize": 11})
+fig, ax = plt.subplots(figsize=(7, 3.6))
 ax.semilogy(lags, profile_init, marker=".",
             label=rf"lúc khởi tạo ($\rho(W) = {vi(rho_init, '.2f')}$)")
 ax.semilogy(lags, profile_trained, marker=".", color="tab:red",
@@ -125,20 +128,20 @@ norm_05_30, norm_1_30, norm_3_30 = (
     float(profiles[r][MAX_LAG]) for r in (RHO_SMALL, RHO_ONE, RHO_BIG))
 
 # %% figure_radius echo=false
-fig, (ax_lag, ax_rho) = plt.subplots(1, 2, figsize=(8.5, 3.4))
+fig, (ax_lag, ax_rho) = plt.subplots(2, 1, figsize=(7, 6.4))
 colors = plt.cm.viridis(np.linspace(0, 0.9, len(RADII)))
 for rho, color in zip(RADII, colors):
     ax_lag.semilogy(lags, profiles[rho], color=color,
                     label=rf"$\rho = {vi(rho, 'g')}$")
 ax_lag.set_xlabel("khoảng cách $t - k$ (bước)")
 ax_lag.set_ylabel(r"$\Vert\partial s_t / \partial s_k\Vert$")
-ax_lag.legend(fontsize=7, ncol=2)
+ax_lag.legend(ncol=2, loc="center left", bbox_to_anchor=(1.01, 0.5))
 for j, marker in ((5, "o"), (LAG_MID, "s"), (MAX_LAG, "^")):
     ax_rho.semilogy(RADII, [profiles[r][j] for r in RADII], marker=marker,
                     label=f"$t - k = {j}$")
 ax_rho.axvline(1.0, color="gray", linestyle=":", linewidth=1)
 ax_rho.set_xlabel(r"bán kính phổ $\rho(W)$")
-ax_rho.legend(fontsize=8)
+ax_rho.legend(loc="center left", bbox_to_anchor=(1.01, 0.5))
 for ax in (ax_lag, ax_rho):
     ax.grid(alpha=0.3, which="both")
 fig.tight_layout()

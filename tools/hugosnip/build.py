@@ -152,8 +152,10 @@ def update(config: Config, *, explain: bool = False, jobs: int | None = None, ou
                 written[entry.module.ref] = doc = make_doc(entry, None)
                 store.save(config, entry.module.ref, doc, {})
         for entry in plan.entries:  # an up-to-date result made before downloads existed gets its own
-            previous = entry.previous
-            if not entry.stale and previous and previous.get("cells") and "archive" not in previous:
+            previous = entry.previous   # (and one with a raises= cell, whose download wraps that cell)
+            if not entry.stale and previous and previous.get("cells") and (
+                    "archive" not in previous
+                    or any(c.get("options", {}).get("raises") for c in previous["cells"].values())):
                 doc = {k: v for k, v in previous.items() if k not in ("source", "notebook", "checksum")}
                 if with_archive(doc, entry.module.ref, config):
                     store.save(config, entry.module.ref, doc, {})
@@ -192,6 +194,8 @@ def update(config: Config, *, explain: bool = False, jobs: int | None = None, ou
                     problem.detail[:0] = [f"embedded at {w}" for w in embeds.get(entry.module.ref, [])]
                 problems.append(problem)
         docs = current_docs(plan, written)
+        from . import sources
+        sources_changed = sources.update(config, project, docs)
         # figures that no result names once this build's results are in (a damaged one names none)
         unused = (unnamed_figures(config, plan.kept_figures, docs.values())
                   if (written or plan.orphan_results or plan.orphan_figures) else [])
@@ -205,7 +209,7 @@ def update(config: Config, *, explain: bool = False, jobs: int | None = None, ou
         reporting.write_reports(config, rows, json_path, junit_path)
         for warning in big_figures(config, outcomes):
             print(warning, file=sys.stderr)
-    changed = bool(written or strays or plan.orphan_results or unused or legacy)
+    changed = bool(written or strays or plan.orphan_results or unused or legacy or sources_changed)
     run_time = sum(o.duration for o in outcomes)
     if problems:
         print(f"hugosnip: {len(problems)} problem(s); the committed results of failing snippets "

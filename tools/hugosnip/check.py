@@ -39,6 +39,8 @@ def check(config: Config, *, rerun: bool = False, jobs: int | None = None, out=N
                               ["'hugosnip clean' removes it"]))
     docs = {e.module.ref: e.previous for e in plan.entries if e.previous is not None}
     problems += check_against(refs, docs)
+    from . import sources
+    problems += sources.problems(config, project, docs)
     if rerun:
         problems += _rerun(config, project, plan, jobs)
     if not problems:

@@ -37,6 +37,7 @@ class Config:
     tls_cert: str = ""              # and its key (PEM files, paths from the site's root); "" = Dask's
     tls_key: str = ""               # own distributed.comm.tls settings
     source_url: str = ""            # a cell's source online, "https://…/{path}#L{line}"; "" = no link
+    source_pages: bool = False      # publish the snippet sources as pages of the site (sources.py)
     post_build: tuple[str, ...] = ()  # a command run in the site's root after each Hugo build
                                       # (build and serve), e.g. ["node_modules/.bin/pagefind"]
 
@@ -64,7 +65,7 @@ class Config:
 _TYPES = {"snippets": str, "timeout": (int, float), "output_limit": int, "rtol": (int, float),
           "seed": int, "jobs": int, "memory_limit": int, "threads": int, "decimal_mark": str,
           "math": str, "dark": str, "figure_limit": int,
-          "scheduler": str, "source_url": str, "post_build": list,
+          "scheduler": str, "source_url": str, "post_build": list, "source_pages": bool,
           "tls_ca_file": str, "tls_cert": str, "tls_key": str}
 _CHOICES = {"decimal_mark": (".", ","), "math": ("katex", "none"), "dark": ("class", "system")}
 _FROM_HUGO = {"root", "content_dirs", "language"}
@@ -161,7 +162,7 @@ def load(root: Path) -> Config:
             value = _from_text(value, _TYPES[name])
         if isinstance(value, float) and _TYPES[name] is int and value.is_integer():
             value = int(value)   # JSON's numbers (a YAML or JSON config) may come as 600.0
-        if isinstance(value, bool) or not isinstance(value, _TYPES[name]):
+        if (isinstance(value, bool) and _TYPES[name] is not bool) or not isinstance(value, _TYPES[name]):
             file, line = where_set(root, name)
             raise ConfigError(file, line, f"[params.hugosnip].{name} has the wrong type: {value!r}")
         values[name] = value

@@ -56,6 +56,7 @@ HARMLESS = {
     "content_dirs": "where the pages are read from, not what a snippet runs",
     "language": "labels are translated by Hugo when the page is rendered, not stored",
     "source_url": "only the link Hugo draws in the page's run-it-yourself box",
+    "source_pages": "publishes the sources as pages (data/hugosnip_sources.json); snippets never see it",
     "post_build": "runs after Hugo, on the built site; snippets never see it",
     "scheduler": "a cluster runs the same runner: the same bytes as a local build (tests/plugin/test_cluster.py)",
     "tls_ca_file": "how the build machine reaches a tls:// scheduler; never shipped to a worker",

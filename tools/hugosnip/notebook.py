@@ -93,6 +93,59 @@ def notebook(doc: dict, figures: dict[str, bytes], imports: set[str], relative: 
     }
 
 
+def _string_rows(code: str) -> set[int]:
+    """Rows (1-based, within ``code``) that continue a token begun on an earlier row: inside a
+    multi-line string. Indenting them would change the string, so they are left as they are."""
+    import tokenize
+    rows: set[int] = set()
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(code).readline):
+            if token.type not in (tokenize.NEWLINE, tokenize.NL) and token.end[0] > token.start[0]:
+                rows.update(range(token.start[0] + 1, token.end[0] + 1))
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        pass
+    return rows
+
+
+def going_on(source: str, doc: dict) -> str:
+    """The module's text for its download, with each ``raises=`` cell wrapped so that ``python -m``
+    prints the expected error (on stderr, as the page shows it) and runs on, as the build did.
+
+    Each such cell's code is indented under a ``try:``; its ``except`` prints
+    ``ValueError: message`` and re-raises any other exception. Two lines are added per cell."""
+    cells = sorted((c for c in doc["cells"].values() if (c.get("options") or {}).get("raises")),
+                   key=lambda c: c["code_line"], reverse=True)
+    if not cells:
+        return source
+    lines = source.splitlines(keepends=True)
+    for cell in cells:
+        code_rows = cell["code"].splitlines()
+        if not code_rows:
+            continue
+        first = cell["code_line"] - 1
+        last = first + len(code_rows)
+        keep = _string_rows(cell["code"])
+        body = [line if (n in keep or not line.strip()) else "    " + line
+                for n, line in enumerate(lines[first:last], start=1)]
+        if body and not body[-1].endswith("\n"):
+            body[-1] += "\n"
+        raises = cell["options"]["raises"]
+        if raises == "true":
+            test = ""
+        else:
+            test = (f"    if {raises!r} not in {{c.__name__ for c in type(_expected).__mro__}} | "
+                    "{f'{c.__module__}.{c.__qualname__}' for c in type(_expected).__mro__}:\n"
+                    "        raise\n")
+        wrapped = ([f"try:  # expected to raise {raises if raises != 'true' else 'an exception'}: "
+                    "the error is printed, and the module goes on (hugosnip)\n"]
+                   + body
+                   + ["except BaseException as _expected:  # noqa: B036\n", test,
+                      "    print(''.join(__import__('traceback').format_exception_only(type(_expected), "
+                      "_expected)).strip(), file=__import__('sys').stderr)\n"])
+        lines[first:last] = [w for w in wrapped if w]
+    return "".join(lines)
+
+
 def _readme(doc: dict, name: str, requires: list[str]) -> str:
     needs = f"pip install {' '.join(requires)}" if requires else "nothing outside Python's standard library"
     return (f"{doc['file']}, as published, with the local modules it imports.\n\n"
@@ -152,6 +205,8 @@ def archive(doc: dict, ref: str, config, figures: dict[str, bytes] | None = None
             relative = any(isinstance(node, ast.ImportFrom) and node.level for node in ast.walk(tree))
     requires = sorted(name for name in imports
                       if name != package and name not in sys.stdlib_module_names and name != "__future__")
+    if doc["file"] in files:   # `python -m` goes on past an expected error, as the build did
+        files[doc["file"]] = going_on(files[doc["file"]].decode("utf-8"), doc).encode("utf-8")
     name = download_name(ref)
     nb = notebook(doc, svgs, imports, relative, config.seed)
     members = {**files,

@@ -20,7 +20,7 @@ KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "snip-cell": (("file", "cell"), ("code", "output", "value", "figures", "linenos", "run")),
     "snip-source": (("file", "object"), ("linenos",)),
     "snip-value": (("file", "cell"), ("var", "digits", "format")),
-    "snip-figure": (("file", "cell"), ("n", "caption", "alt")),
+    "snip-figure": (("file", "cell"), ("n", "caption", "alt", "run")),
 }
 
 # The plugin's shortcodes that name no snippet (checked for parameters only).
