@@ -40,11 +40,13 @@ class Config:
 
     @property
     def data_dir(self) -> Path:
-        return self.root / "data" / "hugosnip"
+        from . import contract
+        return self.root / "data" / contract.results()
 
     @property
     def figure_dir(self) -> Path:
-        return self.root / "assets" / "hugosnip"
+        from . import contract
+        return self.root / "assets" / contract.results()
 
     @property
     def content_dir(self) -> Path:
@@ -60,6 +62,7 @@ _TYPES = {"snippets": str, "timeout": (int, float), "output_limit": int, "rtol":
           "math": str, "dark": str, "figure_limit": int,
           "scheduler": str, "source_url": str, "post_build": list}
 _CHOICES = {"decimal_mark": (".", ","), "math": ("katex", "none"), "dark": ("class", "system")}
+_ANY_CASE = {"math", "dark"}     # "KaTeX" is "katex", for check and for Hugo alike
 _FROM_HUGO = {"root", "content_dirs", "language"}
 
 
@@ -89,6 +92,8 @@ def load(root: Path) -> Config:
                               "[params.hugosnip].post_build must be a command as a list of non-empty strings, "
                               f"e.g. [\"node_modules/.bin/pagefind\", \"--site\", \"public\"], not {command!r}")
         values["post_build"] = tuple(command)
+    for name in _ANY_CASE & set(values):
+        values[name] = values[name].lower()      # as the templates read them (math.html, head.html)
     for name, choices in _CHOICES.items():
         if name in values and values[name] not in choices:
             raise ConfigError(where, _line_of(root, name), f"[params.hugosnip].{name} must be "

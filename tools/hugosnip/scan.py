@@ -12,18 +12,13 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import contract
 from .errors import InputError, Problem, ReferenceProblem
 
-KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    # shortcode: (required parameters, optional parameters)
-    "snip-cell": (("file", "cell"), ("code", "output", "value", "figures", "linenos", "run")),
-    "snip-source": (("file", "object"), ("linenos",)),
-    "snip-value": (("file", "cell"), ("var", "digits", "format")),
-    "snip-figure": (("file", "cell"), ("n", "caption", "alt")),
-}
-
-# The plugin's shortcodes that name no snippet (checked for parameters only).
-NO_SNIPPET = {"snip-report": ()}
+# The plugin's shortcodes and their parameters: data/hugosnip_contract.toml of the theme component,
+# which the Hugo templates read too.
+KINDS = contract.snippet_kinds()                                          # name a snippet file
+NO_SNIPPET = {k: c for k, c in contract.shortcodes().items() if k not in KINDS}   # snip-report
 
 OPEN = re.compile(r"\{\{([<%])")
 PARAM = re.compile(r'\s*(?:([A-Za-z_][\w-]*)=)?("(?:[^"\\]|\\.)*"|`[^`]*`|[^\s"`]+)')
@@ -222,15 +217,7 @@ def _parse_params(inner: str, page: str, line: int) -> tuple[str, dict]:
 
 
 def _check_params(kind: str, params: dict, page: str, line: int) -> None:
-    required, optional = KINDS[kind]
-    unknown = sorted(set(params) - set(required) - set(optional))
-    if unknown:
-        raise ReferenceProblem(page, line, f"{kind}: unknown parameter {unknown[0]!r}; "
-                               f"known: {', '.join(required + optional)}")
-    missing = [p for p in required if not params.get(p)]
-    if missing:
-        raise ReferenceProblem(page, line, f"{kind}: missing parameter {missing[0]!r} "
-                               f"(required: {', '.join(required)})")
+    contract.check_params(kind, params, page, line)
 
 
 def _example_ids(masked: str) -> set[int]:
@@ -273,8 +260,7 @@ def scan_text(text: str, page: str) -> list[Reference]:
             continue  # another shortcode: its parameters are Hugo's business
         name, params = _parse_params(s.inner, page, s.line)
         if name in NO_SNIPPET:
-            if params:
-                raise ReferenceProblem(page, s.line, f"{name} takes no parameters")
+            _check_params(name, params, page, s.line)
             continue
         if name in KINDS and s.percent:
             raise ReferenceProblem(page, s.line, f"write {{{{< {name} ... >}}}}, not {{{{% {name} ... %}}}}: "
