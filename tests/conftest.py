@@ -128,3 +128,11 @@ def blog_public(tmp_path_factory) -> Path:
     run = build(REPO, out)
     assert run.returncode == 0, run.stderr
     return out
+
+
+@pytest.fixture(scope="session")
+def replica_results(tmp_path_factory) -> Path:
+    """The results (data/, assets/) of tests/plugin/replica.py's snippet, built once per session."""
+    sys.path.insert(0, str(REPO / "tests" / "plugin"))
+    import replica
+    return replica.build_results(tmp_path_factory.mktemp("replica"))

@@ -51,7 +51,7 @@ def check_params(kind: str, params: dict, page: str, line: int) -> None:
     c = shortcodes()[kind]
     names = known(kind)
     if not names and params:
-        raise ReferenceProblem(page, line, f"{kind} takes no parameters")
+        raise ReferenceProblem(page, line, f"{kind}: takes no parameters")
     unknown = sorted(set(params) - set(names))
     if unknown:
         raise ReferenceProblem(page, line, f"{kind}: unknown parameter {unknown[0]!r}; known: {', '.join(names)}")

@@ -201,8 +201,8 @@ def _parse_params(inner: str, page: str, line: int) -> tuple[str, dict]:
             raise ReferenceProblem(page, line, f"cannot read the parameters of {name}: {rest[pos:]!r}")
         key, value = m.group(1), m.group(2)
         if key is None:
-            raise ReferenceProblem(page, line, f"{name} takes named parameters only (key=\"value\"), "
-                                   f"got {value!r}")
+            known = ", ".join(contract.known(name)) if name in contract.shortcodes() else ""
+            raise ReferenceProblem(page, line, f"{name}: takes named parameters only (key=\"value\"): {known}")
         if value[0] in "\"`":
             value = value[1:-1]
             if m.group(2)[0] == '"':
