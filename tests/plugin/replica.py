@@ -20,9 +20,13 @@ REPO = Path(__file__).resolve().parents[2]
 
 SNIPPET = '''\
 # %% table
+def row(n, v):
+    return f"{n:>3} {v:>6.2f}"
+
+
 rows = [(1, 2.5), (2, 3.25), (3, 4.0)]
 for n, v in rows:
-    print(f"{n:>3} {v:>6.2f}")
+    print(row(n, v))
 
 # %% mean
 total = sum(v for _, v in rows)
