@@ -56,7 +56,7 @@ def test_the_head_partial_not_rendered(site, cli):
 def test_a_copy_of_the_hugo_side_from_another_version(site, cli):
     own_themes(site)
     write(site / "themes" / "hugosnip" / "hugosnip-version.txt", "hugosnip 0.0.9 0123456789abcdef\n")
-    edit(site / "themes" / "hugosnip" / "assets" / "css" / "hugosnip.css", "margin: 1.25rem 0;", "margin: 1rem 0;")
+    edit(site / "themes" / "hugosnip" / "assets" / "css" / "hugosnip.css", "margin: 1.25em 0;", "margin: 1em 0;")
     expected = ("themes/hugosnip/: the site's copy of hugosnip's Hugo side (version 0.0.9) differs from the "
                 "installed plugin's (version 0.1.0) in 1 file(s)")
     result = cli(site, "doctor")
