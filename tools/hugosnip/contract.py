@@ -74,6 +74,7 @@ def check_params(kind: str, params: dict, page: str, line: int) -> None:
     for name, rule in c.get("patterns", {}).items():
         if name in params and not re.search(rule["pattern"], params[name]):
             raise ReferenceProblem(page, line, f"{kind}: {name}={params[name]!r} must be {rule['expect']}")
-    suffix = load()["suffix"]
-    if "file" in required and not params["file"].endswith(suffix):
+    suffix, file = load()["suffix"], params.get("file", "")
+    outside = file.startswith("/") or ".." in file.split("/")    # project.safe_path says why first
+    if "file" in required and not file.endswith(suffix) and not outside:
         raise ReferenceProblem(page, line, f"{kind}: file {params['file']!r} must end in {suffix}")
