@@ -22,7 +22,7 @@ class Config:
     jobs: int = 0                   # snippet modules run at once; 0 = one per core
     memory_limit: int = 8192        # megabytes of address space per worker; 0 = no limit
     threads: int = 1                # BLAS/OpenMP/torch threads per worker (part of the cache key)
-    decimal_mark: str = "."         # in figures' tick labels: "," for Vietnamese (part of the key)
+    decimal_mark: str = "."         # in figures' tick labels: "," where 8,99 is written (part of the key)
     figure_limit: int = 1_000_000   # bytes: a bigger figure gets a warning naming its cell; 0 = none
     math: str = "none"              # "katex": the theme component renders math at build time
     dark: str = "class"             # the CSS's dark scheme: "class" (the page says) or "system"
