@@ -133,3 +133,19 @@ PASSTHROUGH = """
     block = [['$$', '$$']]
     inline = [['$', '$']]
 """
+
+
+@pytest.mark.parametrize("flags,shown", [
+    ('code="False"', ["hugosnip-output", "hugosnip-caption", "hugosnip-run"]),
+    ("output=false run=FALSE", ["hugosnip-code", "hugosnip-caption"]),
+    ('code=true output="true" linenos=true', ["hugosnip-code", "<table", "hugosnip-output", "hugosnip-caption",
+                                               "hugosnip-run"]),
+])
+def test_flags_in_any_case_decide_what_is_shown(tmp_path, replica_results, cli, flags, shown):
+    page = f'---\ntitle: F\n---\n\n{{{{< snip-cell file="stats.py" cell="table" {flags} >}}}}\n'
+    root = replica.site(tmp_path / "s", replica_results, pages={"f.md": page})
+    assert cli(root, "check").status == 0
+    assert replica.hugo(root).returncode == 0
+    html = (root / "public" / "f" / "index.html").read_text()
+    parts = ["hugosnip-code", "<table", "hugosnip-output", "hugosnip-caption", "hugosnip-run"]
+    assert [p for p in parts if f'class="{p}"' in html or p == "<table" and p in html] == shown
