@@ -197,3 +197,11 @@ def themed_site(tmp_path: Path, theme: str, config: str = "") -> Path:
         path.parent.mkdir(exist_ok=True)
         path.write_text('{{ define "main" }}' + kind + '{{ end }}')
     return root
+
+
+@pytest.fixture(scope="session")
+def replica_results(tmp_path_factory) -> Path:
+    """The results (data/, assets/) of tests/plugin/replica.py's snippet, built once per session."""
+    sys.path.insert(0, str(REPO / "tests" / "plugin"))
+    import replica
+    return replica.build_results(tmp_path_factory.mktemp("replica"))

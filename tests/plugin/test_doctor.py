@@ -76,7 +76,7 @@ def test_the_head_partial_not_rendered(site, cli):
 
 def test_a_copy_of_the_hugo_side_from_another_version(built_site, cli):
     own_themes(built_site)
-    edit(built_site / "themes" / "hugosnip" / "assets" / "css" / "hugosnip.css", "margin: 1.25rem 0;", "margin: 1rem 0;")
+    edit(built_site / "themes" / "hugosnip" / "assets" / "css" / "hugosnip.css", "margin: 1.25em 0;", "margin: 1em 0;")
     # as an older hugosnip wrote it: its version, and the digest of the files it wrote (these)
     from hugosnip.theme import digest
     write(built_site / "themes" / "hugosnip" / "hugosnip-version.txt",

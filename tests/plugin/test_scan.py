@@ -79,7 +79,8 @@ def test_reference_object():
     ('{{< snip-value file="a.py" >}}',
      "content/p.md:1: snip-value: missing parameter 'cell' (required: file, cell)"),
     ('{{< snip-cell "a.py" "c" >}}',
-     "content/p.md:1: snip-cell takes named parameters only (key=\"value\"), got '\"a.py\"'"),
+     "content/p.md:1: snip-cell: takes named parameters only (key=\"value\"): file, cell, code, output, value, "
+     "figures, linenos, run"),
     ('\n\n{{< snip-cel file="a.py" cell="c" >}}',
      "content/p.md:3: unknown shortcode 'snip-cel'; did you mean 'snip-cell'?"),
     ('{{< snip-cell file="a.py" file="b.py" cell="c" >}}',

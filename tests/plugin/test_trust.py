@@ -239,7 +239,7 @@ def test_the_report_page_is_rendered_by_hugo_from_the_results(built, cli, tmp_pa
 def test_the_report_shortcode_takes_no_parameters(built, cli):
     write(built / "content/bao-cao.md", "---\ntitle: Báo cáo\n---\n{{< snip-report file=\"x.py\" >}}\n")
     result = cli(built, "build", "--no-hugo")
-    assert (result.status, result.err) == (2, "content/bao-cao.md:4: snip-report takes no parameters\n")
+    assert (result.status, result.err) == (2, "content/bao-cao.md:4: snip-report: takes no parameters\n")
 
 
 # --------------------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ class Config:
     jobs: int = 0                   # snippet modules run at once; 0 = one per core
     memory_limit: int = 8192        # megabytes of address space per worker; 0 = no limit
     threads: int = 1                # BLAS/OpenMP/torch threads per worker (part of the cache key)
-    decimal_mark: str = "."         # in figures' tick labels: "," for Vietnamese (part of the key)
+    decimal_mark: str = "."         # in figures' tick labels: "," where 8,99 is written (part of the key)
     figure_limit: int = 1_000_000   # bytes: a bigger figure gets a warning naming its cell; 0 = none
     math: str = "none"              # "katex": the theme component renders math at build time
     dark: str = "class"             # the CSS's dark scheme: "class" (the page says) or "system"
@@ -47,11 +47,13 @@ class Config:
 
     @property
     def data_dir(self) -> Path:
-        return self.root / "data" / "hugosnip"
+        from . import contract
+        return self.root / "data" / contract.results()
 
     @property
     def figure_dir(self) -> Path:
-        return self.root / "assets" / "hugosnip"
+        from . import contract
+        return self.root / "assets" / contract.results()
 
     @property
     def content_dir(self) -> Path:
@@ -68,6 +70,7 @@ _TYPES = {"snippets": str, "timeout": (int, float), "output_limit": int, "rtol":
           "scheduler": str, "source_url": str, "post_build": list, "source_pages": bool,
           "tls_ca_file": str, "tls_cert": str, "tls_key": str}
 _CHOICES = {"decimal_mark": (".", ","), "math": ("katex", "none"), "dark": ("class", "system")}
+_ANY_CASE = {"math", "dark"}     # "KaTeX" is "katex", for check and for Hugo alike
 _FROM_HUGO = {"root", "content_dirs", "language"}
 
 
@@ -179,6 +182,8 @@ def load(root: Path) -> Config:
                               "command: refused, nothing was run",
                               [f"if you trust it, set post_build in {where} yourself; else remove it from {file}"])
         values["post_build"] = tuple(command)
+    for name in _ANY_CASE & set(values):
+        values[name] = values[name].lower()      # as the templates read them (math.html, head.html)
     for name, choices in _CHOICES.items():
         if name in values and values[name] not in choices:
             file, line = where_set(root, name)

@@ -12,19 +12,13 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import frontmatter
+from . import contract, frontmatter
 from .errors import InputError, Problem, ReferenceProblem
 
-KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    # shortcode: (required parameters, optional parameters)
-    "snip-cell": (("file", "cell"), ("code", "output", "value", "figures", "linenos", "run")),
-    "snip-source": (("file", "object"), ("linenos",)),
-    "snip-value": (("file", "cell"), ("var", "digits", "format")),
-    "snip-figure": (("file", "cell"), ("n", "caption", "alt", "run")),
-}
-
-# The plugin's shortcodes that name no snippet (checked for parameters only).
-NO_SNIPPET = {"snip-report": ()}
+# The plugin's shortcodes and their parameters: data/hugosnip_contract.toml of the theme component,
+# which the Hugo templates read too.
+KINDS = contract.snippet_kinds()                                          # name a snippet file
+NO_SNIPPET = {k: c for k, c in contract.shortcodes().items() if k not in KINDS}   # snip-report
 
 OPEN = re.compile(r"\{\{([<%])")
 SNIP_CALL = re.compile(r"\{\{[<%]\s*snip-")
@@ -103,8 +97,8 @@ def _parse_params(inner: str, page: str, line: int) -> tuple[str, dict]:
             raise ReferenceProblem(page, line, f"cannot read the parameters of {name}: {rest[pos:]!r}")
         key, value = m.group(1), m.group(2)
         if key is None:
-            raise ReferenceProblem(page, line, f"{name} takes named parameters only (key=\"value\"), "
-                                   f"got {value!r}")
+            known = ", ".join(contract.known(name)) if name in contract.shortcodes() else ""
+            raise ReferenceProblem(page, line, f"{name}: takes named parameters only (key=\"value\"): {known}")
         if value[0] in "\"`":
             value = value[1:-1]
             if m.group(2)[0] == '"':
@@ -119,15 +113,7 @@ def _parse_params(inner: str, page: str, line: int) -> tuple[str, dict]:
 
 
 def _check_params(kind: str, params: dict, page: str, line: int) -> None:
-    required, optional = KINDS[kind]
-    unknown = sorted(set(params) - set(required) - set(optional))
-    if unknown:
-        raise ReferenceProblem(page, line, f"{kind}: unknown parameter {unknown[0]!r}; "
-                               f"known: {', '.join(required + optional)}")
-    missing = [p for p in required if not params.get(p)]
-    if missing:
-        raise ReferenceProblem(page, line, f"{kind}: missing parameter {missing[0]!r} "
-                               f"(required: {', '.join(required)})")
+    contract.check_params(kind, params, page, line)
 
 
 def _example_ids(masked: str) -> set[int]:
@@ -177,8 +163,7 @@ def scan_text(text: str, page: str) -> list[Reference]:
             continue  # another shortcode: its parameters are Hugo's business
         name, params = _parse_params(s.inner, page, s.line)
         if name in NO_SNIPPET:
-            if params:
-                raise ReferenceProblem(page, s.line, f"{name} takes no parameters")
+            _check_params(name, params, page, s.line)
             continue
         if name in KINDS and s.percent:
             raise ReferenceProblem(page, s.line, f"write {{{{< {name} ... >}}}}, not {{{{% {name} ... %}}}}: "

@@ -18,9 +18,10 @@ import sys
 import tempfile
 from pathlib import Path, PurePosixPath
 
+from . import contract
 from .config import Config
 
-SCHEMA = 1
+SCHEMA = contract.schema()    # data/hugosnip_contract.toml of the theme component: Hugo reads it too
 _UMASK = os.umask(0)
 os.umask(_UMASK)
 
