@@ -71,7 +71,7 @@ def hostile(tmp_path_factory):
     mode.write_text("{}")
     os.environ["HUGOSNIP_HOSTILE"] = str(mode)   # the worker process inherits it
     try:
-        with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None,
+        with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0",
                                       host="127.0.0.1", silence_logs=50, preload=[HOSTILE]) as local:
             yield local.scheduler_address, mode
     finally:
@@ -451,7 +451,7 @@ def tls_cluster(tmp_path_factory):
                         tls_scheduler_key=str(certs["key"]), tls_worker_cert=str(certs["cert"]),
                         tls_worker_key=str(certs["key"]), tls_client_cert=str(certs["cert"]),
                         tls_client_key=str(certs["key"]), require_encryption=True)
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None,
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0",
                                   host="127.0.0.1", protocol="tls://", security=security, silence_logs=50) as local:
         yield local.scheduler_address, certs
 
