@@ -289,7 +289,7 @@ def test_init_wires_the_head_partial_into_a_themes_hook(tmp_path):
     assert "  layouts/_partials/head/custom.html: renders hugosnip's head partial (the hook of theme 'mytheme')\n" \
         in proc.stdout
     assert (root / "layouts" / "_partials" / "head" / "custom.html").read_text() == \
-        '<meta name="x" content="y">\n{{ partial "hugosnip/head.html" . }}\n'
+        '<meta name="x" content="y">\n{{ partial "hugosnip/head.html" . -}}\n'
     assert hook.read_text() == "<meta name=\"x\" content=\"y\">\n"
 
 
@@ -299,7 +299,7 @@ def test_init_says_where_to_add_the_head_partial_when_it_cannot(tmp_path):
     proc = run(root, "init")
     assert "  to do: theme 'mytheme' has no hook for extra <head> content: copy themes/mytheme/layouts/_partials/" \
         "head.html to layouts/_partials/head.html and add this line at its end:\n" \
-        "      {{ partial \"hugosnip/head.html\" . }}\n" in proc.stdout
+        "      {{ partial \"hugosnip/head.html\" . -}}\n" in proc.stdout
     doctor = run(root, "doctor", check=False)
     assert doctor.returncode == 2
     assert "no layout renders hugosnip's head partial" in doctor.stderr

@@ -10,7 +10,7 @@ import pytest
 
 from conftest import themed_site, write
 
-HEAD = '{{ partial "hugosnip/head.html" . }}'
+HEAD = '{{ partial "hugosnip/head.html" . -}}'
 
 
 def own_themes(site: Path) -> None:

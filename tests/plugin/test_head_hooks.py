@@ -103,3 +103,18 @@ def test_following_the_advice_for_fixit_wires_it(tmp_path, cli):
 def test_the_table_names_each_hook_once():
     names = [h.partial for h in HEAD_HOOKS]
     assert len(names) == len(set(names))
+
+
+@pytest.mark.parametrize("theme", ["ananke", "beautifulhugo", "PaperMod", "hugo-coder", "terminal"])
+def test_a_page_without_hugosnip_renders_the_same_bytes_after_init(tmp_path, cli, theme):
+    """init's line in the hook leaves nothing behind on a page that uses no snip-* shortcode."""
+    root = themed_site(tmp_path, theme)
+
+    def page() -> bytes:
+        proc = subprocess.run([hugo.binary(), "--quiet"], cwd=root, capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 0, proc.stderr
+        return (root / "public" / "p" / "index.html").read_bytes()
+
+    before = page()
+    assert cli(root, "init").status == 0
+    assert page() == before

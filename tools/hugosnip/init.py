@@ -23,10 +23,10 @@ import sys
 from pathlib import Path
 
 from . import theme as plugin_theme
+from .headhooks import HEAD_LINE
 from .errors import ConfigError, InputError
 from .root import CONFIG_NAMES, config_files
 
-HEAD_LINE = '{{ partial "hugosnip/head.html" . }}'
 HEAD_CALL = re.compile(r'partial(?:Cached)?\s+"hugosnip/head\.html"')
 # A call inside a template comment ({{/* … */}}) or an HTML comment renders nothing that works.
 COMMENTS = re.compile(r"\{\{-?\s*/\*.*?\*/\s*-?\}\}|<!--.*?-->", re.S)
@@ -371,7 +371,7 @@ def wire_head(root: Path, themes: list[str], themes_dir: Path, changes: Changes,
             text = ""
         changes.keep(mine)
         mine.parent.mkdir(parents=True, exist_ok=True)
-        mine.write_text(text.rstrip("\n") + ("\n" if text.strip() else "") + HEAD_LINE + "\n", encoding="utf-8")
+        mine.write_text(text + HEAD_LINE + "\n", encoding="utf-8")   # the text as it was: same bytes out
         changes.did(f"{changes.rel(mine)}: renders hugosnip's head partial "
                     f"(the hook of theme {found.theme!r})")
         return
@@ -386,7 +386,7 @@ def wire_head(root: Path, themes: list[str], themes_dir: Path, changes: Changes,
             if head.is_file():
                 text = head.read_text(encoding="utf-8")
                 changes.keep(head)
-                head.write_text(text.rstrip("\n") + "\n" + HEAD_LINE + "\n", encoding="utf-8")
+                head.write_text(text + HEAD_LINE + "\n", encoding="utf-8")
                 changes.did(f"{changes.rel(head)}: renders hugosnip's head partial")
                 return
     by_setting = headhooks.setting(themes, themes_dir, plugin_theme.NAME)
