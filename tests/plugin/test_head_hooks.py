@@ -118,3 +118,20 @@ def test_a_page_without_hugosnip_renders_the_same_bytes_after_init(tmp_path, cli
     before = page()
     assert cli(root, "init").status == 0
     assert page() == before
+
+
+def test_a_theme_that_follows_the_system_gets_the_dark_setting_named(tmp_path, cli):
+    """hugo-book's BookTheme = "auto" darkens by a media query only: init and doctor name the
+    setting the plugin's CSS needs, and say nothing once it is set."""
+    root = themed_site(tmp_path, "hugo-book", "[params]\n  BookTheme = 'auto'\n")
+    advice = ("theme 'hugo-book' follows the reader's system colour scheme (booktheme = 'auto'): set "
+              '[params.hugosnip] dark = "system" so hugosnip\'s boxes turn dark with it')
+    result = cli(root, "init")
+    assert f"  to do: {advice}\n" in result.out
+    doctor = cli(root, "doctor")
+    assert doctor.status == 0
+    assert f"hugo.toml: note: {advice}\n" in doctor.err
+    with open(root / "hugo.toml", "a") as f:
+        f.write("  [params.hugosnip]\n    dark = 'system'\n")
+    assert "dark" not in cli(root, "init").out
+    assert "note" not in cli(root, "doctor").err

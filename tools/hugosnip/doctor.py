@@ -99,6 +99,11 @@ def diagnose(root: Path, notes: list[Problem] | None = None) -> list[Problem]:
                                    f"{config.post_build[0]!r}, which {missing}",
                                    ["install it (for node_modules/.bin/…: npm ci), or fix the setting"]))
 
+    # A theme whose dark scheme follows the system alone: a note, since the boxes still read well.
+    from .headhooks import dark_advice
+    if notes is not None and (advice := dark_advice(resolved, config.dark)):
+        notes.append(InputError(where, None, "note: " + advice))
+
     # Math in pages, but nothing that renders it: only a note, since the theme may do it in ways
     # no file shows (a script its pages load from elsewhere).
     if config.math != "katex" and not _site_renders_math(root, themes, themes_dir):

@@ -53,6 +53,26 @@ HEAD_SETTINGS = {
     "custom_partials.head": ("FixIt",),
 }
 
+# Themes whose dark scheme can follow the reader's system alone (a media query, with no class or
+# attribute on the page that the plugin's CSS could read): the site setting that says so, and its
+# value. There the plugin's boxes need [params.hugosnip] dark = "system".
+SYSTEM_DARK = {
+    "booktheme": ("hugo-book", "auto"),     # hugo-book: BookTheme = "auto" (light and dark are fixed)
+}
+
+
+def dark_advice(resolved: dict, dark: str) -> str | None:
+    """What to set so the plugin's boxes turn dark with the theme, or None when nothing is needed."""
+    if dark == "system":
+        return None
+    params = resolved.get("params") or {}
+    for key, (theme, value) in SYSTEM_DARK.items():
+        if str(params.get(key, "")).lower() == value:
+            return (f"theme {theme!r} follows the reader's system colour scheme ({key} = {value!r}): set "
+                    '[params.hugosnip] dark = "system" so hugosnip\'s boxes turn dark with it')
+    return None
+
+
 # Themes known to have no head hook at all (LoveIt, Mainroad): no_hook_advice names the file.
 NO_HOOK = ("LoveIt", "Mainroad")
 

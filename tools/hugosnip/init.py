@@ -23,6 +23,7 @@ import sys
 from pathlib import Path
 
 from . import theme as plugin_theme
+from . import headhooks
 from .headhooks import HEAD_LINE
 from .errors import ConfigError, InputError
 from .root import CONFIG_NAMES, config_files
@@ -509,6 +510,8 @@ def _init(root: Path, *, math: str | None, example: bool, force: bool, upgrade: 
 
     # 6. The head partial.
     wire_head(root, themes, themes_dir, changes, resolved)
+    if advice := headhooks.dark_advice(resolved, config.dark):
+        changes.ask(advice)
 
     # 7. The example.
     if example:
