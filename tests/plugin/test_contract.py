@@ -30,6 +30,8 @@ MISTAKES = [
      "snip-figure: give caption or alt"),
     ("digits", '{{< snip-value file="demo.py" cell="answer" digits="many" >}}',
      "snip-value: digits='many' must be a number of decimals from 0 to 99, e.g. digits=2"),
+    ("figure-run", '{{< snip-figure file="plot.py" cell="figure" alt="x" run="yes" >}}',
+     "snip-figure: parameter 'run' must be true or false, not 'yes'"),
     ("figure-n", '{{< snip-figure file="plot.py" cell="figure" n="0" alt="x" >}}',
      "snip-figure: n='0' must be a figure number from 1, e.g. n=2"),
     ("suffix", '{{< snip-source file="lib.txt" object="Box" >}}',
