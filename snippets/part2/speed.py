@@ -106,7 +106,8 @@ kernel_numpy64, kernel_torch64, kernel_rnn64 = (
 full_epoch_minutes = sum(len(y) for y in corpus.y_train) / numpy64 / 60
 
 # %% figure varies=true echo=false
-fig, (ax_step, ax_train) = plt.subplots(1, 2, figsize=(9, 3.4))
+plt.rcParams.update({"font.size": 11, "legend.fontsize": 11})   # no text under 11 pt, 7 in wide
+fig, (ax_step, ax_train) = plt.subplots(2, 1, figsize=(7, 7.2))
 ms = [1e3 * steps[name] for name in STEP_NAMES]
 bars = ax_step.barh([LABELS[name] for name in STEP_NAMES], ms,
                     color=["tab:red", "tab:blue", "tab:orange"])
@@ -118,7 +119,7 @@ for bar, value in zip(bars, ms):
     ax_step.annotate(f"{vi(value, '.1f')} ms",
                      (value, bar.get_y() + bar.get_height() / 2),
                      textcoords="offset points", xytext=(3, 0),
-                     va="center", fontsize=8)
+                     va="center", fontsize=11)
 width = 0.38
 positions = np.arange(len(TRAINER_NAMES))
 for offset, bits, color in ((-width / 2, 64, "tab:blue"), (width / 2, 32, "tab:green")):

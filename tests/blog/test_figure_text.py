@@ -23,10 +23,6 @@ MEASURE_REM = float(re.search(r"--measure:\s*([\d.]+)rem", CSS)[1])
 COLUMN_PX = (MEASURE_REM - 2) * ROOT_PX                       # main's padding: 1rem each side
 CAPTION_PX = float(re.search(r"figcaption \{[^}]*font-size:\s*([\d.]+)rem", CSS)[1]) * ROOT_PX
 
-# Figures still drawn with smaller text: part 2's speed figure needs its timings measured again
-# (the module times the SGD step), which a shared build machine cannot do faithfully.
-KNOWN_SMALL = {"part2/speed.py:figure"}
-
 FIGURES = sorted({f"{file}:{cell}" for post in POSTS
                   for file, cell in re.findall(r'snip-figure file="([^"]+)" cell="([^"]+)"',
                                                post.read_text(encoding="utf-8"))})
@@ -46,13 +42,7 @@ def test_the_page_geometry_is_read():
     assert (COLUMN_PX, CAPTION_PX) == (672.0, 14.4)
 
 
-@pytest.mark.parametrize("figure", [f for f in FIGURES if f not in KNOWN_SMALL])
+@pytest.mark.parametrize("figure", FIGURES)
 def test_smallest_text_is_as_large_as_the_caption(figure):
     assert smallest_text_px(figure) >= CAPTION_PX - 0.05, \
         f"{figure}: smallest text {smallest_text_px(figure):.1f} px, captions {CAPTION_PX} px"
-
-
-@pytest.mark.parametrize("figure", sorted(KNOWN_SMALL))
-def test_known_small_figures_are_still_small(figure):
-    """Remove a figure from KNOWN_SMALL once it is fixed."""
-    assert figure in FIGURES and smallest_text_px(figure) < CAPTION_PX
