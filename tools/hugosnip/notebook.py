@@ -35,6 +35,19 @@ def _lines(text: str) -> list[str]:
     return text.splitlines(keepends=True)
 
 
+def zip_folder(name: str, members: dict[str, bytes]) -> bytes:
+    """A zip archive that unpacks into one folder ``name/``, its members in sorted order with a
+    fixed date and mode: the same members always give the same bytes."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        for rel in sorted(members):
+            info = zipfile.ZipInfo(f"{name}/{rel}", date_time=_EPOCH)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            zf.writestr(info, members[rel], compresslevel=9)
+    return buffer.getvalue()
+
+
 def download_name(ref: str) -> str:
     """``part2/train.py`` -> ``part2-train``: the archive's and the notebook's name."""
     return ref[: -len(".py")].replace("/", "-") if ref.endswith(".py") else ref.replace("/", "-")
@@ -212,11 +225,5 @@ def archive(doc: dict, ref: str, config, figures: dict[str, bytes] | None = None
     members = {**files,
                f"{name}.ipynb": (json.dumps(nb, indent=1, ensure_ascii=False) + "\n").encode("utf-8"),
                "README.txt": _readme(doc, name, requires).encode("utf-8")}
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as zf:
-        for rel in sorted(members):
-            info = zipfile.ZipInfo(f"{name}/{rel}", date_time=_EPOCH)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            zf.writestr(info, members[rel], compresslevel=9)
-    return {"name": f"{name}.zip", "requires": requires, "data": base64.b64encode(buffer.getvalue()).decode("ascii")}
+    data = zip_folder(name, members)
+    return {"name": f"{name}.zip", "requires": requires, "data": base64.b64encode(data).decode("ascii")}

@@ -16,19 +16,17 @@ from __future__ import annotations
 
 import ast
 import base64
-import io
 import json
 import sys
-import zipfile
 from pathlib import Path
 
 from . import store
+from .notebook import zip_folder
 from .config import Config
 from .errors import Stale
 from .project import Project, imported_names
 
 SOURCES = Path("data", "hugosnip_sources.json")
-_EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
 def path_of(config: Config) -> Path:
@@ -89,16 +87,10 @@ def make(config: Config, project: Project, results: dict[str, dict]) -> dict:
     members["requirements.txt"] = "".join(f"{line}\n" for line in requires).encode("utf-8")
     members["README.txt"] = _readme(config.snippets, example).encode("utf-8")
     name = f"{project.package.split('.')[-1] or 'snippets'}-all"   # not a module's download name
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as zf:
-        for rel in sorted(members):
-            info = zipfile.ZipInfo(f"{name}/{rel}", date_time=_EPOCH)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            zf.writestr(info, members[rel], compresslevel=9)
+    data = zip_folder(name, members)
     return {"hugosnip": store.SCHEMA, "folder": config.snippets, "files": files,
             "archive": {"name": f"{name}.zip", "requires": requires,
-                        "data": base64.b64encode(buffer.getvalue()).decode("ascii")}}
+                        "data": base64.b64encode(data).decode("ascii")}}
 
 
 def _current(config: Config) -> dict | None:
