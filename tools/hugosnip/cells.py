@@ -4,6 +4,7 @@ The marker line is the percent format that Jupytext, VS Code and Spyder read. Af
 comes the cell's name, then options::
 
     # %% loss echo=false timeout=30 raises=ValueError varies=true rtol=1e-3 data=rnn/words.txt
+    # %% table figure_format=png scripts=true sanitise=true
 
 Code above the first marker runs first, as a cell named ``_preamble``.
 ``# %% [markdown]`` cells hold text, not code: they are kept out of the run.
@@ -37,6 +38,11 @@ class Options:
     # and re-run the module up to ``retries`` times if its worker dies (default: never).
     resources: tuple[str, ...] = ()
     retries: int = 0
+    # Rich outputs (capture.py): matplotlib figures as "svg" or "png" ("" = the site's
+    # figure_format); keep <script> elements of HTML outputs; clean HTML outputs with nh3.
+    figure_format: str = ""
+    scripts: bool = False
+    sanitise: bool = False
 
 
 def _bool(value: str) -> bool:
@@ -73,6 +79,12 @@ def _resources(value: str) -> tuple[str, ...]:
     return names
 
 
+def _figure_format(value: str) -> str:
+    if value.lower() not in ("svg", "png"):
+        raise ValueError("expected svg or png")
+    return value.lower()
+
+
 def _count(value: str) -> int:
     if not value.isdigit():
         raise ValueError("expected a whole number, 0 or more")
@@ -81,7 +93,8 @@ def _count(value: str) -> int:
 
 PARSERS = {"echo": _bool, "output": _bool, "timeout": _positive, "raises": _exception_name,
            "varies": _bool, "rtol": _positive, "data": _paths, "alone": _bool,
-           "resources": _resources, "retries": _count}
+           "resources": _resources, "retries": _count, "figure_format": _figure_format,
+           "scripts": _bool, "sanitise": _bool}
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,9 @@ class Config:
     tls_key: str = ""               # own distributed.comm.tls settings
     source_url: str = ""            # a cell's source online, "https://…/{path}#L{line}"; "" = no link
     source_pages: bool = False      # publish the snippet sources as pages of the site (sources.py)
+    figure_format: str = "svg"      # matplotlib figures as "svg" or "png" (a cell's figure_format wins)
+    html: str = "trusted"           # HTML outputs: "trusted" (scripts removed) or "sanitise" (nh3)
+    mime_priority: tuple[str, ...] = ()   # Hugo's order of MIME types to show; () = the contract's
     post_build: tuple[str, ...] = ()  # a command run in the site's root after each Hugo build
                                       # (build and serve), e.g. ["node_modules/.bin/pagefind"]
 
@@ -68,9 +71,11 @@ _TYPES = {"snippets": str, "timeout": (int, float), "output_limit": int, "rtol":
           "seed": int, "jobs": int, "memory_limit": int, "threads": int, "decimal_mark": str,
           "math": str, "dark": str, "figure_limit": int,
           "scheduler": str, "source_url": str, "post_build": list, "source_pages": bool,
-          "tls_ca_file": str, "tls_cert": str, "tls_key": str}
-_CHOICES = {"decimal_mark": (".", ","), "math": ("katex", "none"), "dark": ("class", "system")}
-_ANY_CASE = {"math", "dark"}     # "KaTeX" is "katex", for check and for Hugo alike
+          "tls_ca_file": str, "tls_cert": str, "tls_key": str, "figure_format": str, "html": str,
+          "mime_priority": list}
+_CHOICES = {"decimal_mark": (".", ","), "math": ("katex", "none"), "dark": ("class", "system"),
+            "figure_format": ("svg", "png"), "html": ("trusted", "sanitise")}
+_ANY_CASE = {"math", "dark", "figure_format", "html"}     # "KaTeX" is "katex", for check and for Hugo alike
 _FROM_HUGO = {"root", "content_dirs", "language"}
 
 
@@ -182,6 +187,13 @@ def load(root: Path) -> Config:
                               "command: refused, nothing was run",
                               [f"if you trust it, set post_build in {where} yourself; else remove it from {file}"])
         values["post_build"] = tuple(command)
+    if "mime_priority" in values:
+        order = values["mime_priority"]
+        if not order or not all(isinstance(m, str) and re.fullmatch(r"[\w.+-]+/[\w.+-]+", m) for m in order):
+            raise ConfigError(where, _line_of(root, "mime_priority"),
+                              "[params.hugosnip].mime_priority must be a list of MIME types, e.g. "
+                              f"[\"text/html\", \"image/png\", \"text/plain\"], not {order!r}")
+        values["mime_priority"] = tuple(order)
     for name in _ANY_CASE & set(values):
         values[name] = values[name].lower()      # as the templates read them (math.html, head.html)
     for name, choices in _CHOICES.items():

@@ -33,7 +33,7 @@ from .errors import InputError
 
 # Raise it whenever a change to hugosnip changes what a worker produces or what a result holds
 # (the worker's capture, value or figure handling, the stored fields): every result goes stale.
-RUNNER = 2
+RUNNER = 3
 
 # Settings that change a result, and how.
 KEYED = {
@@ -42,6 +42,8 @@ KEYED = {
     "threads": "BLAS/OpenMP/torch threads: sums may round differently",
     "decimal_mark": "the decimal mark of figures' tick labels",
     "snippets": "the modules' names and paths (module.__package__, tracebacks)",
+    "figure_format": "matplotlib figures stored as SVG or PNG",
+    "html": "HTML outputs stored as the snippet made them or cleaned with nh3",
 }
 # Settings that cannot change a stored result, and why.
 HARMLESS = {
@@ -57,6 +59,7 @@ HARMLESS = {
     "language": "labels are translated by Hugo when the page is rendered, not stored",
     "source_url": "only the link Hugo draws in the page's run-it-yourself box",
     "source_pages": "publishes the sources as pages (data/hugosnip_sources.json); snippets never see it",
+    "mime_priority": "which stored MIME type Hugo shows; every type is stored whatever it says",
     "post_build": "runs after Hugo, on the built site; snippets never see it",
     "scheduler": "a cluster runs the same runner: the same bytes as a local build (tests/plugin/test_cluster.py)",
     "tls_ca_file": "how the build machine reaches a tls:// scheduler; never shipped to a worker",

@@ -58,7 +58,13 @@ def why(old: dict, new: dict) -> list[str]:
     old_v = {**old.get("versions", {}), **old.get("settings", {})}
     new_v = {**new.get("versions", {}), **new.get("settings", {})}
     for name in sorted(set(old_v) | set(new_v)):
-        if str(old_v.get(name)) != str(new_v.get(name)):
+        if name == "hugosnip" and str(old_v.get(name)) != str(new_v.get(name)):
+            reasons.append(f"made by an older hugosnip (runner version {old_v.get(name, 'absent')}; "
+                           f"this one is {new_v.get(name)})" if str(old_v.get(name)).isdigit()
+                           and int(old_v[name]) < int(new_v.get(name, 0)) else
+                           f"made by another hugosnip (runner version {old_v.get(name, 'absent')}; "
+                           f"this one is {new_v.get(name)})")
+        elif str(old_v.get(name)) != str(new_v.get(name)):
             reasons.append(f"{name} {old_v.get(name, 'absent')} -> {new_v.get(name, 'absent')}")
     return reasons or ["inputs changed"]
 
@@ -104,6 +110,8 @@ def make_plan(project: Project) -> Plan:
             entry.previous = store.load(result)
         except FileNotFoundError:
             entry.reasons.append("no result yet")
+        except store.Older as exc:
+            entry.reasons.append(f"result {result.relative_to(config.root).as_posix()} was {exc}: re-run")
         except store.Damaged as exc:
             entry.damaged_line = exc.line
             entry.reasons.append(f"result {result.relative_to(config.root).as_posix()} is damaged ({exc}): re-run")

@@ -250,12 +250,12 @@ def run_module(project: Project, module: Module, *, until: str | None = None,
     This is the runner's public entry point, with ``run_many`` (what ``build``, ``check
     --rerun``, ``serve``, ``run`` and the pytest plugin call; an executor that runs modules
     elsewhere calls it per module). It never raises for a failing snippet: the Outcome holds
-    the cells' results, their figures (name -> SVG bytes), the time each took, and the problem
+    the cells' results, their image files (name -> SVG/PNG/JPEG bytes), the time each took, and the problem
     if any (``Outcome.ok``). Cells run with a scratch folder as working directory, removed after.
     """
     config = project.config
     outcome = Outcome(module)
-    if (problem := memory_limit_problem(config)):
+    if (problem := memory_limit_problem(config) or sanitiser_problem(config, module)):
         outcome.problem = problem
         return outcome
     cells = module.cells
@@ -273,7 +273,7 @@ def run_module(project: Project, module: Module, *, until: str | None = None,
             "cwd": str(Path(scratch, "cwd")),
             "snippet_dir": str(project.base), "seed": config.seed, "output_limit": config.output_limit,
             "memory_limit": config.memory_limit, "figure_dir": str(figure_dir),
-            "decimal_mark": config.decimal_mark,
+            "decimal_mark": config.decimal_mark, "figure_format": config.figure_format, "html": config.html,
             "cells": [{"name": c.name, "line": c.line, "code": c.code, "code_line": c.code_line,
                        "options": _options(c)} for c in cells],
         }
@@ -317,6 +317,26 @@ def memory_limit_problem(config) -> Problem | None:
                               "which no process can raise",
                               [f"set memory_limit to {hard >> 20} or less (0: the machine's own limit), or run "
                                "where the hard limit is higher"])
+
+
+def sanitiser_problem(config, module: Module) -> Problem | None:
+    """HTML outputs are to be cleaned (``html = "sanitise"``, or a cell's ``sanitise=true``) and nh3
+    is not installed: say where it was asked for, before running anything."""
+    asking = [c for c in module.cells if c.options.sanitise]
+    if config.html != "sanitise" and not asking:
+        return None
+    import importlib.util
+    if importlib.util.find_spec("nh3") is not None:
+        return None
+    if asking:
+        file, line = module.rel, asking[0].line
+        what = f"cell {asking[0].name!r} asks for sanitise=true"
+    else:
+        from .config import where_set
+        file, line = where_set(config.root, "html")
+        what = '[params.hugosnip].html is "sanitise"'
+    return EnvironmentProblem(file, line, f"{what}, which cleans HTML outputs with nh3, and nh3 is not installed",
+                              ["install it: pip install 'hugosnip[sanitise]' (or pip install nh3)"])
 
 
 def descendants(pid: int) -> list[int]:

@@ -1,4 +1,4 @@
-"""Results on disk: ``data/hugosnip/<module>.json`` and ``assets/hugosnip/<hash>.svg``.
+"""Results on disk: ``data/hugosnip/<module>.json`` and ``assets/hugosnip/<hash>.svg|png|jpg``.
 
 Every write goes to a temporary file in the same folder, is flushed to disk (fsync), then renamed
 over the target, so a reader (Hugo, git, a second build) sees the old file or the new one, never half.
@@ -32,6 +32,10 @@ class Damaged(Exception):
     def __init__(self, message: str, line: int | None = None):
         super().__init__(message)
         self.line = line
+
+
+class Older(Damaged):
+    """A result written by an older hugosnip, in an earlier result format: re-made, not damaged."""
 
 
 CONFLICT = re.compile(r"^(<{7}|={7}|>{7})(?: |$)", re.M)
@@ -102,7 +106,10 @@ def result_files(config: Config) -> list[Path]:
 
 
 def figure_files(config: Config) -> list[Path]:
-    return sorted(config.figure_dir.glob("*.svg")) if config.figure_dir.is_dir() else []
+    """The image files in the figure folder (svg, png, jpg), named by content or not."""
+    if not config.figure_dir.is_dir():
+        return []
+    return sorted(p for p in config.figure_dir.iterdir() if p.suffix in (".svg", ".png", ".jpg") and p.is_file())
 
 
 def figures_of(doc: dict) -> list[str]:
@@ -127,6 +134,8 @@ def load(path: Path) -> dict:
     except UnicodeDecodeError:
         raise Damaged("not UTF-8") from None
     doc = parse(text)
+    if isinstance(doc, dict) and isinstance(doc.get("hugosnip"), int) and 0 < doc["hugosnip"] < SCHEMA:
+        raise Older(f"made by an older hugosnip (result format {doc['hugosnip']}; this one writes {SCHEMA})")
     if not isinstance(doc, dict) or doc.get("hugosnip") != SCHEMA:
         raise Damaged(f"not a hugosnip result of format {SCHEMA}")
     if doc.get("checksum") != checksum(doc):
@@ -137,7 +146,7 @@ def load(path: Path) -> dict:
     except (AttributeError, TypeError):
         raise Damaged("its cells are not of a result's shape") from None
     if not all(figure_name(name) for name in names):
-        raise Damaged("it names a figure that is not <16 hex digits>.svg")
+        raise Damaged("it names a figure that is not <16 hex digits>.svg, .png or .jpg")
     return doc
 
 
@@ -187,11 +196,12 @@ def write_atomic(path: Path, data: bytes) -> None:
 def save(config: Config, ref: str, doc: dict, figures: dict[str, bytes]) -> Path:
     """Write a module's figures, then its JSON. Returns the JSON's path.
 
-    A figure's name must be what the worker makes (``<16 hex digits>.svg``): never a path."""
+    A figure's name must be what the worker makes (``<16 hex digits>.svg``, ``.png``, ``.jpg``):
+    never a path."""
     from .validate import figure_name
     for name in figures:
         if not figure_name(name):
-            raise ValueError(f"{name!r} is not a figure name (<16 hex digits>.svg): nothing is written")
+            raise ValueError(f"{name!r} is not a figure name (<16 hex digits>.svg, .png or .jpg): nothing is written")
     for name, data in sorted(figures.items()):
         target = config.figure_dir / name
         if not (target.is_file() and target.read_bytes() == data):

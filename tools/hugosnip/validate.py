@@ -16,8 +16,15 @@ import hashlib
 import math
 import re
 
-FIGURE_NAME = re.compile(r"[0-9a-f]{16}\.svg")
-CELL_KEYS = {"stdout", "stderr", "truncated", "value", "vars", "figures", "error"}
+FIGURE_NAME = re.compile(r"[0-9a-f]{16}\.(?:svg|png|jpg)")
+CELL_KEYS = {"outputs", "truncated", "value", "vars", "figures", "error"}
+OUTPUT_TYPES = {"stream", "display_data", "execute_result", "error"}
+IMAGE_TYPES = {"image/svg+xml": "svg", "image/png": "png", "image/jpeg": "jpg"}
+TEXT_TYPES = {"text/plain", "text/html", "text/markdown", "text/latex", "application/json",
+              "application/vnd.plotly.v1+json", "application/vnd.vegalite.v4+json",
+              "application/vnd.vegalite.v5+json", "application/vnd.vegalite.v6+json"}
+OUTPUTS_LIMIT = 100_000        # outputs of one cell
+SIZE_LIMIT = 1 << 20           # pixels along one side of an image
 DESCRIBED_KEYS = {"repr", "number"}
 # Bounds of what the local runner can produce (worker.py): output is cut at output_limit bytes
 # plus a note; a repr at REPR_LIMIT characters plus a note. Fields it does not cut get a wide
@@ -35,7 +42,7 @@ PROBLEM_KINDS = {"SnippetRaised", "SnippetTimeout", "WorkerDied", "EnvironmentPr
 
 
 def figure_name(name) -> bool:
-    """A figure's name as the worker makes it: the start of its bytes' sha256, then .svg."""
+    """A figure's name as the worker makes it: the start of its bytes' sha256, then .svg|.png|.jpg."""
     return isinstance(name, str) and FIGURE_NAME.fullmatch(name) is not None
 
 
@@ -76,14 +83,73 @@ def _described(value, what: str) -> str:
     return ""
 
 
+def _image(payload, mime: str, what: str) -> str:
+    if not isinstance(payload, dict) or set(payload) != {"file", "width", "height"}:
+        return f"{what}'s {mime} is not an image (file, width, height)"
+    if not figure_name(payload["file"]) or not payload["file"].endswith("." + IMAGE_TYPES[mime]):
+        return f"{what}'s {mime} names a file that is not <16 hex digits>.{IMAGE_TYPES[mime]}"
+    for side in ("width", "height"):
+        if (why := _number(payload[side], f"{what}'s {mime} {side}", integral=True)) or payload[side] > SIZE_LIMIT:
+            return why or f"{what}'s {mime} {side} is over {SIZE_LIMIT}"
+    return ""
+
+
+def outputs_result(outputs, what: str, output_limit: int) -> tuple[str, list[str]]:
+    """Why a cell's outputs are not of the runner's shape ('' when they are), and the image files
+    they name, in order."""
+    images: list[str] = []
+    if not isinstance(outputs, list) or len(outputs) > OUTPUTS_LIMIT:
+        return f"{what}'s outputs are not a list of outputs", images
+    streamed = {"stdout": 0, "stderr": 0}
+    rich = 0
+    for n, output in enumerate(outputs, 1):
+        at = f"{what}'s output {n}"
+        kind = output.get("output_type") if isinstance(output, dict) else None
+        if kind not in OUTPUT_TYPES:
+            return f"{at} is not an output of a known type", images
+        if kind == "stream":
+            if set(output) != {"output_type", "name", "text"} or output["name"] not in streamed:
+                return f"{at} is not a stream (stdout or stderr, and its text)", images
+            if (why := _text(output["text"], output_limit + NOTE, f"{at}'s text")):
+                return why, images
+            streamed[output["name"]] += len(output["text"].encode("utf-8", "replace"))
+            if streamed[output["name"]] > output_limit + NOTE:
+                return f"{what}'s {output['name']} is over {output_limit + NOTE} bytes (output_limit)", images
+        elif kind == "error":
+            if set(output) != {"output_type", "text"} or (why := _text(output["text"], TEXT_LIMIT, f"{at}'s text")):
+                return f"{at} is not an error (its text)", images
+        else:
+            if not set(output) <= {"output_type", "data", "metadata"} or not isinstance(output.get("data"), dict) \
+                    or "text/plain" not in output["data"]:
+                return f"{at} is not a bundle (data with text/plain)", images
+            if "metadata" in output and output["metadata"] != {"figure": True}:
+                return f"{at}'s metadata is not what the runner writes", images
+            for mime, payload in output["data"].items():
+                if mime in IMAGE_TYPES:
+                    if (why := _image(payload, mime, at)):
+                        return why, images
+                    images.append(payload["file"])
+                elif mime in TEXT_TYPES:
+                    if (why := _text(payload, REPR_LIMIT * 4 if mime == "text/plain" else TEXT_LIMIT * 64,
+                                     f"{at}'s {mime}")):
+                        return why, images
+                    if mime != "text/plain" and "vnd." not in mime:
+                        rich += len(payload.encode("utf-8", "replace"))
+                else:
+                    return f"{at} holds a MIME type the runner does not keep ({str(mime)[:40]!r})", images
+    if rich > output_limit:
+        return f"{what}'s HTML, Markdown, LaTeX and JSON outputs are over {output_limit} bytes (output_limit)", images
+    return "", images
+
+
 def cell_result(result, name: str, output_limit: int) -> str:
     """Why a cell's result is not of the runner's shape ('' when it is)."""
     what = f"cell {name!r}"
     if not isinstance(result, dict) or set(result) != CELL_KEYS:
         return f"{what}'s result does not have the fields a result has"
-    for field in ("stdout", "stderr"):
-        if (why := _text(result[field], output_limit + NOTE, f"{what}'s {field}")):
-            return why + " (output_limit)" if "over" in why else why
+    why, images = outputs_result(result["outputs"], what, output_limit)
+    if why:
+        return why
     if (why := _text(result["error"], TEXT_LIMIT, f"{what}'s error")):
         return why
     if not isinstance(result["truncated"], bool):
@@ -98,7 +164,9 @@ def cell_result(result, name: str, output_limit: int) -> str:
         if (why := _described(described, f"{what}'s variable {var!r}")):
             return why
     if not isinstance(result["figures"], list) or not all(figure_name(f) for f in result["figures"]):
-        return f"{what} names a figure that is not <16 hex digits>.svg"
+        return f"{what} names a figure that is not <16 hex digits>.svg, .png or .jpg"
+    if result["figures"] != images:
+        return f"{what}'s figures are not the image files its outputs name"
     return ""
 
 
@@ -155,7 +223,7 @@ def task_result(data, module, versions: dict, output_limit: int) -> str:
         if len(blob) > FIGURE_LIMIT:
             return f"figure {name} is over {FIGURE_LIMIT} bytes"
         total += len(blob)
-        if hashlib.sha256(blob).hexdigest()[:16] + ".svg" != name:
+        if hashlib.sha256(blob).hexdigest()[:16] + name[16:] != name:
             return f"figure {name}'s bytes are not those its name was made from"
     if total > FIGURES_LIMIT:
         return f"its figures are over {FIGURES_LIMIT} bytes in all"

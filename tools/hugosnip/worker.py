@@ -32,60 +32,6 @@ import warnings
 REPR_LIMIT = 10_000
 
 
-class Capture(io.TextIOBase):
-    """A text stream that keeps the first ``limit`` bytes and counts the rest."""
-
-    def __init__(self, limit: int):
-        self.limit = limit
-        self.parts: list[str] = []
-        self.kept = 0
-        self.dropped = 0
-        self.buffer = _BytesToText(self)
-
-    def writable(self) -> bool:
-        return True
-
-    @property
-    def encoding(self) -> str:
-        return "utf-8"
-
-    def write(self, text: str) -> int:
-        if not isinstance(text, str):
-            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
-        size = len(text.encode("utf-8", "replace"))
-        room = self.limit - self.kept
-        if size <= room:
-            self.parts.append(text)
-            self.kept += size
-        else:
-            head = text.encode("utf-8", "replace")[:max(room, 0)].decode("utf-8", "ignore")
-            self.parts.append(head)
-            self.kept += len(head.encode("utf-8"))
-            self.dropped += size - len(head.encode("utf-8"))
-        return len(text)
-
-    def text(self) -> str:
-        out = "".join(self.parts)
-        if self.dropped:
-            out += (f"\n[... output cut at {self.limit} bytes: {self.dropped} more bytes not shown "
-                    "(hugosnip output_limit)]\n")
-        return out
-
-
-class _BytesToText:
-    """``sys.stdout.buffer`` for a Capture: bytes are decoded, bad UTF-8 shown as U+FFFD."""
-
-    def __init__(self, owner: Capture):
-        self.owner = owner
-
-    def write(self, data: bytes) -> int:
-        self.owner.write(bytes(data).decode("utf-8", "replace"))
-        return len(data)
-
-    def flush(self) -> None:
-        pass
-
-
 class _AfterImport(importlib.abc.MetaPathFinder):
     """Calls ``hook(module)`` right after ``name`` is first imported (to seed torch lazily)."""
 
@@ -147,6 +93,25 @@ def number(value):
     return None
 
 
+def _use_our_display(module) -> None:
+    from .display import display
+    module.display = display
+
+
+def route_ipython_display() -> None:
+    """``IPython.display.display`` without a running IPython shell only prints: make it (and what
+    imports it later) this worker's ``display``, once a cell imports IPython. IPython itself is
+    never imported here."""
+    name = "IPython.core.display_functions"
+    if name in sys.modules:
+        _use_our_display(sys.modules[name])
+        for other in ("IPython.display", "IPython.core.display", "IPython"):
+            if hasattr(sys.modules.get(other), "display"):
+                _use_our_display(sys.modules[other])
+    else:
+        sys.meta_path.insert(0, _AfterImport(name, _use_our_display))
+
+
 ADDRESS = re.compile(r" at 0x[0-9a-fA-F]{4,}")
 # Terminal escapes (colours, cursor moves, OSC 8 links): a page is not a terminal, and an OSC link
 # may carry a javascript: URL. CSI and OSC sequences are taken out; any other ESC is shown as text.
@@ -177,7 +142,7 @@ def ends_with_semicolon(code: str) -> bool:
     return last is not None and last.type == tokenize.OP and last.string == ";"
 
 
-def shown(value) -> str:
+def shown_text(value) -> str:
     numpy = sys.modules.get("numpy")
     if numpy is not None and isinstance(value, numpy.generic):
         value = value.item()  # 8.98 rather than np.float64(8.98)
@@ -192,7 +157,7 @@ def shown(value) -> str:
 
 
 def describe(value) -> dict:
-    return {"repr": shown(value), "number": number(value)}
+    return {"repr": shown_text(value), "number": number(value)}
 
 
 def scalar_vars(namespace: dict, before: dict[str, int]) -> dict:
@@ -255,24 +220,48 @@ def use_decimal_mark(figure, mark: str) -> None:
                 axis.set_minor_formatter(with_decimal_mark(axis.get_minor_formatter(), mark))
 
 
-def save_figures(directory: str, decimal_mark: str = ".") -> list[str]:
+def figure_image(figure, fmt: str, decimal_mark: str = ".") -> tuple[bytes, str, tuple[int, int]]:
+    """A matplotlib figure as SVG (text as paths, no date, fixed ids) or PNG (drawn at twice its
+    dpi, placed at its size: sharp on high-density screens), with its size in CSS pixels."""
+    import matplotlib
+    from .capture import png_size, svg_size
+    use_decimal_mark(figure, decimal_mark)
+    buf = io.BytesIO()
+    if fmt == "png":
+        dpi = 2 * figure.dpi
+        figure.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
+        data = buf.getvalue()
+        width, height = png_size(data)
+        return data, "png", (round(width / 2), round(height / 2))
+    with matplotlib.rc_context({"svg.hashsalt": "hugosnip", "svg.fonttype": "path"}):
+        figure.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
+    data = buf.getvalue()
+    return data, "svg", svg_size(data)
+
+
+def is_figure(value) -> bool:
+    module = sys.modules.get("matplotlib.figure")
+    return module is not None and isinstance(value, module.Figure)
+
+
+def figure_bundle(outputs, figure, fmt: str, decimal_mark: str) -> dict:
+    data, ext, size = figure_image(figure, fmt, decimal_mark)
+    mime = "image/png" if ext == "png" else "image/svg+xml"
+    return {mime: outputs.image(data, ext, size), "text/plain": without_addresses(repr(figure))}
+
+
+def save_figures(outputs, fmt: str, decimal_mark: str = ".", shown: set | None = None) -> None:
+    """Each figure left open, as a display_data output (Jupyter's inline backend does the same at
+    the end of a cell); those the cell displayed already are not shown twice. Then all are closed."""
     plt = sys.modules.get("matplotlib.pyplot")
     if plt is None:
-        return []
-    import matplotlib
-    names = []
+        return
     for num in plt.get_fignums():
-        use_decimal_mark(plt.figure(num), decimal_mark)
-        buf = io.BytesIO()
-        with matplotlib.rc_context({"svg.hashsalt": "hugosnip", "svg.fonttype": "path"}):
-            plt.figure(num).savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
-        data = buf.getvalue()
-        name = hashlib.sha256(data).hexdigest()[:16] + ".svg"
-        with open(os.path.join(directory, name), "wb") as out:
-            out.write(data)
-        names.append(name)
+        figure = plt.figure(num)
+        if id(figure) in (shown or ()):
+            continue
+        outputs.bundle(figure_bundle(outputs, figure, fmt, decimal_mark), metadata={"figure": True})
     plt.close("all")
-    return names
 
 
 class Worker:
@@ -293,8 +282,12 @@ class Worker:
 
     def stable(self, result: dict) -> dict:
         """A cell's result as it must be on any machine: paths relative to the site, no addresses."""
-        for key in ("stdout", "stderr", "error"):
-            result[key] = without_escapes(self.relative(result[key]))
+        result["error"] = without_escapes(self.relative(result["error"]))
+        for output in result["outputs"]:
+            if "text" in output:
+                output["text"] = without_escapes(self.relative(output["text"]))
+            if "text/plain" in output.get("data", {}):
+                output["data"]["text/plain"] = without_escapes(self.relative(output["data"]["text/plain"]))
         for described in ([result["value"]] if result["value"] else []) + list(result["vars"].values()):
             described["repr"] = without_escapes(self.relative(described["repr"]))
         return result
@@ -336,20 +329,46 @@ class Worker:
         sys.modules["__main__"] = namespace_module
         sys.argv = [self.file]
         seed_everything(job["seed"])
+        route_ipython_display()
         namespace = namespace_module.__dict__
         for cell in job["cells"]:
             if not self.run_cell(cell, namespace):
                 break
         self.send(event="end", peak_kb=_peak_kb())
 
+    def figure_format(self, options: dict) -> str:
+        return options.get("figure_format") or self.job.get("figure_format") or "svg"
+
+    def show(self, outputs, obj, output_type: str, options: dict, shown: set, data: dict | None = None,
+             include=None, exclude=None) -> None:
+        """One object (or a ready bundle) as an output, through the display protocol."""
+        from . import display
+        if data is None and is_figure(obj):
+            data = figure_bundle(outputs, obj, self.figure_format(options), self.job.get("decimal_mark", "."))
+            shown.add(id(obj))
+        elif data is None:
+            styler = getattr(sys.modules.get("pandas.io.formats.style"), "Styler", None)
+            if styler is not None and isinstance(obj, styler):   # its ids are random: make them the cell's
+                obj.set_uuid(f"hugosnip-{self.cell_name}-{len(outputs.items) + 1}")
+            data = display.bundle(obj, include, exclude, plain=shown_text)
+        outputs.bundle(data, output_type)
+
     def run_cell(self, cell: dict, namespace: dict) -> bool:
+        from . import capture, display
         name, options = cell["name"], cell["options"]
+        self.cell_name = name
         self.send(event="start", cell=name)
-        out, err = Capture(self.job["output_limit"]), Capture(self.job["output_limit"])
+        outputs = capture.Outputs(self.job["output_limit"], self.job["figure_dir"],
+                                  scripts=options.get("scripts", False),
+                                  sanitise=options.get("sanitise", False) or self.job.get("html") == "sanitise",
+                                  clean=self.relative)
+        shown: set[int] = set()    # figures the cell displayed itself
         before = {k: id(v) for k, v in namespace.items()}
         value, error, failure = None, "", None
         started = time.perf_counter()
-        sys.stdout, sys.stderr = out, err
+        sys.stdout, sys.stderr = capture.Stream(outputs, "stdout"), capture.Stream(outputs, "stderr")
+        display._sink = lambda obj, data, include, exclude: self.show(
+            outputs, obj, "display_data", options, shown, data, include, exclude)
         try:
             tree = ast.parse(cell["code"] + "\n", filename=self.file)
             ast.increment_lineno(tree, cell["code_line"] - 1)
@@ -361,11 +380,14 @@ class Worker:
             exec(body, namespace)
             if tail is not None:
                 result = eval(tail, namespace)
-                # None, objects with only the default repr ("<... at 0x7f...>"), and a value the
-                # cell hides with a trailing ";" show nothing.
-                if result is not None and type(result).__repr__ is not object.__repr__ \
-                        and not ends_with_semicolon(cell["code"]):
-                    value = describe(result)
+                # None, a value the cell hides with a trailing ";", and objects with only the
+                # default repr ("<... at 0x7f...>") and no rich form show nothing.
+                if result is not None and not ends_with_semicolon(cell["code"]):
+                    plain_repr = type(result).__repr__ is not object.__repr__
+                    if plain_repr:
+                        value = describe(result)
+                    if plain_repr or is_figure(result) or rich(result):
+                        self.show(outputs, result, "execute_result", options, shown)
         except BaseException as exc:  # noqa: B036 - SystemExit and KeyboardInterrupt are the cell's too
             text, line = self.user_traceback(exc)
             if _expected(exc, options["raises"]):
@@ -379,6 +401,7 @@ class Worker:
                            "line": line or cell["code_line"]}
         finally:
             sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
+            display._sink = None
         duration = time.perf_counter() - started
         if failure is None and options["raises"] and not error:
             failure = {"kind": "not-raised", "line": cell["line"], "traceback": "",
@@ -389,21 +412,29 @@ class Worker:
         self.send(event="saving", cell=name)
         started = time.perf_counter()
         try:
-            figures = save_figures(self.job["figure_dir"], self.job.get("decimal_mark", "."))
+            save_figures(outputs, self.figure_format(options), self.job.get("decimal_mark", "."), shown)
         except OSError as exc:   # the disk is full (or the scratch folder gone): the machine's problem
-            figures = []
             failure = failure or {"kind": "environment", "errno": exc.errno, "traceback": "", "line": cell["line"],
                                   "message": f"could not save its figures: {(exc.strerror or str(exc)).lower()}"}
+        if error:
+            outputs.error(error)
         saving = time.perf_counter() - started
         result = self.stable({
-            "stdout": out.text(), "stderr": err.text(), "truncated": bool(out.dropped or err.dropped),
-            "value": value, "vars": variables, "figures": figures, "error": error,
+            "outputs": outputs.finish(), "truncated": outputs.truncated,
+            "value": value, "vars": variables, "figures": outputs.figures, "error": error,
         })
         if failure:
             self.send(event="failed", cell=name, duration=duration, saving=saving, result=result, **failure)
             return False
         self.send(event="done", cell=name, duration=duration, saving=saving, result=result)
         return True
+
+
+def rich(value) -> bool:
+    """Whether the value's type has a rich form (a method of the display protocol)."""
+    from .display import REPR_METHODS
+    kind = type(value)
+    return any(getattr(kind, name, None) is not None for name, _ in REPR_METHODS + (("_repr_mimebundle_", ""),))
 
 
 def _peak_kb() -> int:
