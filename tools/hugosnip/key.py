@@ -67,9 +67,17 @@ HARMLESS = {
     "tls_key": "how the build machine reaches a tls:// scheduler; never shipped to a worker",
 }
 
-# Import names whose distribution has another name (the rest are looked up as they are).
-DISTRIBUTIONS = {"sklearn": "scikit-learn", "PIL": "pillow", "yaml": "pyyaml", "cv2": "opencv-python",
-                 "skimage": "scikit-image", "bs4": "beautifulsoup4", "dateutil": "python-dateutil"}
+# Import names whose distribution (what `pip install` takes) has another name, for when the
+# package is not installed here to say so itself; the rest are installed as they are imported.
+DISTRIBUTIONS = {"sklearn": "scikit-learn", "PIL": "pillow", "yaml": "PyYAML", "cv2": "opencv-python",
+                 "skimage": "scikit-image", "bs4": "beautifulsoup4", "dateutil": "python-dateutil",
+                 "IPython": "ipython", "attr": "attrs", "google": "protobuf", "jwt": "PyJWT",
+                 "Crypto": "pycryptodome", "serial": "pyserial", "usb": "pyusb", "OpenGL": "PyOpenGL",
+                 "docx": "python-docx", "pptx": "python-pptx", "dotenv": "python-dotenv",
+                 "magic": "python-magic", "fitz": "PyMuPDF", "wx": "wxPython", "gi": "PyGObject",
+                 "zmq": "pyzmq", "git": "GitPython", "github": "PyGithub", "Levenshtein": "levenshtein",
+                 "sentencepiece": "sentencepiece", "tensorflow_datasets": "tensorflow-datasets",
+                 "mpl_toolkits": "matplotlib", "pkg_resources": "setuptools"}
 
 
 def _normal(name: str) -> str:
@@ -112,6 +120,26 @@ def library_version(name: str) -> str:
         return release(metadata.version(dists[0])) if dists else "absent"
     except metadata.PackageNotFoundError:
         return "absent"
+
+
+@lru_cache(maxsize=1)
+def _owners() -> dict[str, list[str]]:
+    from importlib import metadata
+    try:
+        return metadata.packages_distributions()
+    except Exception:   # a broken distribution's metadata must not stop a build
+        return {}
+
+
+def pip_name(name: str) -> str:
+    """What ``pip install`` takes for the top-level package imported as ``name``: the installed
+    distribution that provides it (``PIL`` -> ``pillow``), else ``DISTRIBUTIONS``, else the name."""
+    owners = sorted(set(_owners().get(name, [])), key=str.lower)
+    if len(owners) == 1:
+        return owners[0]
+    if name in DISTRIBUTIONS:
+        return DISTRIBUTIONS[name]
+    return owners[0] if owners else name
 
 
 def python_version() -> str:

@@ -4,9 +4,10 @@ The archive is ``<name>/`` holding, at their paths in the site:
 - the module, every local module it imports (the plan's dependencies, followed through their
   imports, with the ``__init__.py`` of every package on the way, so whatever a site's package
   does on import, such as seeding, happens as in the build) and the data files its cells declare;
-- ``<name>.ipynb``: a Jupyter notebook of its cells, with the outputs of the published run
-  (text, value, expected error, and figures as ``image/svg+xml``);
-- ``README.txt``: the two ways to run it, and the packages its code imports.
+- ``<name>.ipynb``: a Jupyter notebook of its cells, with the outputs of the published run as
+  Jupyter writes them (stream, display_data, execute_result, error; images inside the
+  notebook, PNG and JPEG as base64);
+- ``README.txt``: the two ways to run it, and the packages to install (pip's names for them).
 
 Unzipped, ``python -m <module>`` and the notebook both run from that folder with nothing but
 those packages installed. The archive is made from a result document and the files its inputs
@@ -70,6 +71,39 @@ def _setup_code(dotted: str, imports: set[str], relative: bool, seed: int) -> st
     return "\n".join(lines)
 
 
+def _payload(mime: str, value, figures: dict[str, bytes]):
+    """A stored payload as a notebook holds it: text as lines, an image file's bytes inline."""
+    if isinstance(value, dict) and "file" in value:
+        data = figures[value["file"]]
+        if mime == "image/svg+xml":
+            return _lines(data.decode("utf-8"))
+        return base64.b64encode(data).decode("ascii")
+    if "json" in mime and mime != "application/json":   # a chart's spec: JSON data in a notebook
+        return json.loads(value)
+    if mime == "application/json":
+        return json.loads(value)
+    return _lines(value)
+
+
+def _output(output: dict, count: int, figures: dict[str, bytes]) -> dict:
+    """One stored output (docs/results.md) as a notebook output (nbformat 4)."""
+    kind = output["output_type"]
+    if kind == "stream":
+        return {"output_type": "stream", "name": output["name"], "text": _lines(output["text"])}
+    if kind == "error":
+        ename, _, evalue = output["text"].partition(": ")
+        return {"output_type": "error", "ename": ename, "evalue": evalue, "traceback": []}
+    data = {mime: _payload(mime, value, figures) for mime, value in output["data"].items()}
+    metadata = {}
+    for mime, value in output["data"].items():
+        if isinstance(value, dict) and "file" in value and value.get("width"):
+            metadata[mime] = {"width": value["width"], "height": value["height"]}
+    made = {"output_type": kind, "metadata": metadata, "data": data}
+    if kind == "execute_result":
+        made = {"output_type": kind, "execution_count": count, "metadata": metadata, "data": data}
+    return made
+
+
 def notebook(doc: dict, figures: dict[str, bytes], imports: set[str], relative: bool, seed: int) -> dict:
     """The notebook of a result document's cells, with their published outputs."""
     intro = (f"Cells of `{doc['file']}`, with the outputs of the published run. Open this "
@@ -79,20 +113,7 @@ def notebook(doc: dict, figures: dict[str, bytes], imports: set[str], relative: 
             "source": _lines(_setup_code(doc["module"], imports, relative, seed)), "outputs": []}]
     for count, name in enumerate(doc["order"], start=2):
         cell = doc["cells"][name]
-        outputs = []
-        for stream in ("stdout", "stderr"):
-            if cell.get(stream):
-                outputs.append({"output_type": "stream", "name": stream, "text": _lines(cell[stream])})
-        if cell.get("error"):
-            ename, _, evalue = cell["error"].partition(": ")
-            outputs.append({"output_type": "error", "ename": ename, "evalue": evalue, "traceback": []})
-        if cell.get("value"):
-            outputs.append({"output_type": "execute_result", "execution_count": count, "metadata": {},
-                            "data": {"text/plain": _lines(cell["value"]["repr"])}})
-        for figure in cell.get("figures", []):
-            svg = figures[figure].decode("utf-8")
-            outputs.append({"output_type": "display_data", "metadata": {},
-                            "data": {"image/svg+xml": _lines(svg), "text/plain": ["<Figure>"]}})
+        outputs = [_output(o, count, figures) for o in cell.get("outputs", [])]
         # Jupyter's "run all" goes on past a cell tagged so, as the build does past `raises=`
         metadata = {"tags": ["raises-exception"]} if cell.get("options", {}).get("raises") else {}
         out.append({"cell_type": "code", "id": name[:64], "metadata": metadata, "execution_count": count,
@@ -182,8 +203,8 @@ def _named_imports(tree: ast.Module) -> set[str]:
 def archive(doc: dict, ref: str, config, figures: dict[str, bytes] | None = None) -> dict | None:
     """``{"name", "requires", "data"}`` (data: the zip, base64) for a snippet module's result.
 
-    ``ref`` is the module's path under the snippet folder; ``figures`` the bytes of figures
-    not on disk yet (a run's). None when a file the result was made from is no longer as it
+    ``ref`` is the module's path under the snippet folder; ``figures`` the bytes of image files
+    not on disk yet (a run's). ``requires`` names pip packages (``pillow``, not ``PIL``). None when a file the result was made from is no longer as it
     was (the result is then stale, and its next run makes the archive) or a figure it names is
     missing.
     """
@@ -216,8 +237,10 @@ def archive(doc: dict, ref: str, config, figures: dict[str, bytes] | None = None
         imports.update(_named_imports(tree))
         if rel == doc["file"]:
             relative = any(isinstance(node, ast.ImportFrom) and node.level for node in ast.walk(tree))
-    requires = sorted(name for name in imports
-                      if name != package and name not in sys.stdlib_module_names and name != "__future__")
+    from .key import pip_name
+    requires = sorted({pip_name(name) for name in imports
+                       if name != package and name not in sys.stdlib_module_names and name != "__future__"},
+                      key=str.lower)
     if doc["file"] in files:   # `python -m` goes on past an expected error, as the build did
         files[doc["file"]] = going_on(files[doc["file"]].decode("utf-8"), doc).encode("utf-8")
     name = download_name(ref)

@@ -35,7 +35,8 @@ def path_of(config: Config) -> Path:
 
 def _requirements(project: Project, versions: dict[str, str]) -> list[str]:
     """The packages the package's modules import, pinned to the versions its results were made
-    with where one is recorded (``numpy==2.4.6``), named as they are imported."""
+    with where one is recorded (``numpy==2.4.6``), named as pip installs them (``PIL`` -> ``pillow``)."""
+    from .key import pip_name
     from .notebook import _named_imports
     names: set[str] = set()
     for module in project.modules.values():
@@ -45,7 +46,8 @@ def _requirements(project: Project, versions: dict[str, str]) -> list[str]:
         names.update(_named_imports(tree))
     top = project.package.split(".")[0]
     names = {n for n in names if n and n != top and n not in sys.stdlib_module_names and n != "__future__"}
-    return [f"{n}=={versions[n]}" if n in versions else n for n in sorted(names)]
+    return sorted({f"{pip_name(n)}=={versions[n]}" if n in versions else pip_name(n) for n in names},
+                  key=str.lower)
 
 
 def _readme(folder: str, example: str | None) -> str:
