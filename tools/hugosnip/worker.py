@@ -232,7 +232,7 @@ def figure_image(figure, fmt: str, decimal_mark: str = ".") -> tuple[bytes, str,
         figure.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
         data = buf.getvalue()
         width, height = png_size(data)
-        return data, "png", (round(width / 2), round(height / 2))
+        return data, "png", ((width + 1) // 2, (height + 1) // 2)
     with matplotlib.rc_context({"svg.hashsalt": "hugosnip", "svg.fonttype": "path"}):
         figure.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
     data = buf.getvalue()
