@@ -129,16 +129,18 @@ def test_rerun_compares_numbers_with_a_tolerance_and_diffs_the_rest(built, cli):
     assert cli(built, "check", "--rerun").status == 0
     path = built / "data/hugosnip/demo.json"
     doc = json.loads(path.read_text())
+    printed, value = doc["cells"]["answer"]["outputs"]
     doc["cells"]["answer"]["value"]["repr"] = "5.2500000001"   # within rtol 1e-6
-    doc["cells"]["answer"]["stdout"] = "x = 41\n"              # not within it
+    value["data"]["text/plain"] = "5.2500000001"
+    printed["text"] = "x = 41\n"                               # not within it
     from hugosnip import store
     path.write_text(store.dumps(doc))
     result = cli(built, "check", "--rerun")
     assert result.status == 1
     assert result.err == (
         "snippets/demo.py: re-run differs from the committed result\n"
-        "    --- snippets/demo.py#answer stdout (committed)\n"
-        "    +++ snippets/demo.py#answer stdout (re-run)\n"
+        "    --- snippets/demo.py#answer output 1 (stdout) (committed)\n"
+        "    +++ snippets/demo.py#answer output 1 (stdout) (re-run)\n"
         "    @@ -1 +1 @@\n"
         "    -x = 41\n"
         "    +x = 42\n")

@@ -41,7 +41,10 @@ def test_all_options():
 
 @pytest.mark.parametrize("source, message", [
     ("# %% a colour=red\n", "snippets/a.py:1: unknown cell option 'colour'; known: alone, data, echo, "
-                            "output, raises, resources, retries, rtol, timeout, varies"),
+                            "figure_format, output, raises, resources, retries, rtol, sanitise, scripts, "
+                            "timeout, varies"),
+    ("# %% a figure_format=gif\n", "snippets/a.py:1: bad value for figure_format: 'gif' (expected svg or png)"),
+    ("# %% a scripts=maybe\n", "snippets/a.py:1: bad value for scripts: 'maybe' (expected true or false)"),
     ("# %% a resources=GPU+1\n", "snippets/a.py:1: bad value for resources: 'GPU+1' (expected resource "
                                   "names separated by commas, like GPU)"),
     ("# %% a retries=-1\n", "snippets/a.py:1: bad value for retries: '-1' (expected a whole number, 0 or more)"),

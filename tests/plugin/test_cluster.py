@@ -21,6 +21,7 @@ import pytest
 distributed = pytest.importorskip("distributed")
 
 from hugosnip import cluster, key, plan  # noqa: E402
+from hugosnip.capture import stream_text
 
 from conftest import hugosnip_process, snapshot, without_provenance, write  # noqa: E402
 
@@ -89,7 +90,7 @@ def test_scheduler_from_the_config_and_a_dependency_change(site, cli, address):
     assert rows["snippets/demo.py"][5] == "snippets/lib.py changed"
     assert [rows[m][1] for m in ("snippets/other.py", "snippets/plot.py", "snippets/pkg/user.py")] == ["reused"] * 3
     doc = json.loads((site / "data/hugosnip/demo.json").read_text())
-    assert doc["cells"]["answer"]["stdout"] == "x = 43\n"
+    assert stream_text(doc["cells"]["answer"], "stdout") == "x = 43\n"
     # --scheduler local overrides the config: the table has no worker column
     write(site / "snippets/other.py", "# %% only\nprint('local')\n")
     result = cli(site, "build", "--no-hugo", "--scheduler", "local")
@@ -103,17 +104,17 @@ def test_declared_data_files_travel_with_the_task(site, cli, address):
     result = cli(site, "build", "--no-hugo", "--scheduler", address)
     assert result.status == 0, result
     doc = json.loads((site / "data/hugosnip/reader.json").read_text())
-    assert doc["cells"]["read"]["stdout"] == "xin chào\n"
+    assert stream_text(doc["cells"]["read"], "stdout") == "xin chào\n"
     write(site / "snippets/data/words.txt", "tạm biệt\n")   # a changed data file re-runs the module
     result = cli(site, "build", "--no-hugo", "--scheduler", address)
     assert table(result.out)["snippets/reader.py"][5] == "snippets/data/words.txt changed"
-    assert json.loads((site / "data/hugosnip/reader.json").read_text())["cells"]["read"]["stdout"] == "tạm biệt\n"
+    assert stream_text(json.loads((site / "data/hugosnip/reader.json").read_text())["cells"]["read"], "stdout") == "tạm biệt\n"
 
 
 def test_snippets_do_not_inherit_the_dask_nannys_environment(site, cli, address):
     write(site / "snippets/env.py", "# %% env\nimport os\nprint(os.environ.get('MALLOC_TRIM_THRESHOLD_'))\n")
     assert cli(site, "build", "--no-hugo", "--scheduler", address).status == 0
-    assert json.loads((site / "data/hugosnip/env.json").read_text())["cells"]["env"]["stdout"] == "None\n"
+    assert stream_text(json.loads((site / "data/hugosnip/env.json").read_text())["cells"]["env"], "stdout") == "None\n"
 
 
 FAILURES = {
@@ -174,7 +175,7 @@ def test_retries_lets_a_module_run_again_when_its_worker_died(site, cli, address
     result = cli(site, "build", "--no-hugo", "--scheduler", address)
     assert result.status == 0, result
     doc = json.loads((site / "data/hugosnip/other.json").read_text())
-    assert doc["cells"]["only"]["stdout"] == "second try\n"
+    assert stream_text(doc["cells"]["only"], "stdout") == "second try\n"
     assert doc["cells"]["only"]["options"]["retries"] == 1
 
 
@@ -225,7 +226,7 @@ def test_a_gpu_module_runs_on_the_worker_that_offers_a_gpu(site, cli, address, d
     assert result.status == 0, result
     assert table(result.out)["snippets/gpu.py"][4] == gpu_address
     doc = json.loads((site / "data/hugosnip/gpu.json").read_text())
-    assert doc["cells"]["train"]["stdout"] == "on a GPU worker\n"
+    assert stream_text(doc["cells"]["train"], "stdout") == "on a GPU worker\n"
     assert doc["cells"]["train"]["options"]["resources"] == ["GPU"]
     ran_on = json.loads((site / "data/hugosnip/gpu.json").read_text())["provenance"]["ran_on"]
     assert ran_on["host"] == socket.gethostname() and ran_on["device"] == cluster.device_name(True)

@@ -105,7 +105,7 @@ def test_both_sides_read_the_one_file():
     data = tomllib.loads((REPO / "themes" / "hugosnip" / "data" / "hugosnip_contract.toml").read_text())
     assert source() == REPO / "themes" / "hugosnip" or (source() / contract.FILE).read_bytes() == \
         (REPO / "themes" / "hugosnip" / contract.FILE).read_bytes()
-    assert store.SCHEMA == data["schema"] == 1
+    assert store.SCHEMA == data["schema"] == 2
     assert set(scan.KINDS) | set(scan.NO_SNIPPET) == set(data["shortcodes"])
     layouts = REPO / "themes" / "hugosnip" / "layouts"
     assert {p.stem for p in (layouts / "_shortcodes").glob("snip-*.html")} == set(data["shortcodes"])

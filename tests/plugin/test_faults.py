@@ -26,6 +26,7 @@ from pathlib import Path
 import pytest
 
 from hugosnip import store
+from hugosnip.capture import stream_text
 from hugosnip.cli import main
 from hugosnip.config import load
 
@@ -432,7 +433,7 @@ def test_fifty_megabytes_of_output_are_cut(built, cli):
     kept = ("x" * 1023 + "\n") * 9 + "x" * (10000 - 9 * 1024)
     note = f"\n[... output cut at 10000 bytes: {50 * 1024 * 1024 - 10000} more bytes not shown (hugosnip output_limit)]\n"
     cell = store.load(path)["cells"]["c"]
-    assert (cell["stdout"], cell["truncated"]) == (kept + note, True)
+    assert (stream_text(cell, "stdout"), cell["truncated"]) == (kept + note, True)
     # output_limit is in every snippet's key: the others ran again, and printed the same
     after = {k: v.get("cells", v) if isinstance(v, dict) else v for k, v in outputs(built).items()
              if k != "data/hugosnip/fault.json"}
@@ -446,7 +447,7 @@ def test_bytes_that_are_not_utf8_on_stdout(built, cli):
     before = results(built)
     result = cli(built, "build", "--no-hugo")
     assert (result.status, result.err) == (0, "")
-    assert store.load(built / "data/hugosnip/fault.json")["cells"]["c"]["stdout"] == "caf\ufffd \ufffd ok\nsau\n"
+    assert stream_text(store.load(built / "data/hugosnip/fault.json")["cells"]["c"], "stdout") == "caf\ufffd \ufffd ok\nsau\n"
     assert {k: v for k, v in results(built).items() if k != "data/hugosnip/fault.json"} == before
 
 
@@ -468,7 +469,7 @@ print("started")
     result = cli(built, "build", "--no-hugo")
     assert (result.status, result.err) == (0, "")
     assert time.monotonic() - started < 15
-    assert store.load(built / "data/hugosnip/fault.json")["cells"]["c"]["stdout"] == "started\n"
+    assert stream_text(store.load(built / "data/hugosnip/fault.json")["cells"]["c"], "stdout") == "started\n"
     settle([int(p) for p in (built / "stray.pids").read_text().split()], built)
 
 
@@ -515,7 +516,7 @@ def test_kill_9_mid_write_leaves_valid_results(built, cli):
         proc.wait()
         for path in store.result_files(load(built)):
             assert store.load(path)["hugosnip"] == 1  # raises if half-written
-        stdout = json.loads((built / "data/hugosnip/big.json").read_text())["cells"]["big"]["stdout"]
+        stdout = stream_text(json.loads((built / "data/hugosnip/big.json").read_text())["cells"]["big"], "stdout")
         assert stdout in ("y" * 150_000 + "\n", "z" * 150_000 + "\n")
     # Whatever was interrupted, a later build finishes the job and cleans temporaries.
     assert cli(built, "build", "--no-hugo").status == 0
@@ -567,7 +568,7 @@ print("qua")
     assert waiting == f"hugosnip: waiting for another build (pid {first.pid}) to finish\n"
     assert (first.returncode, first_err) == (0, "")
     assert (second.returncode, second_err) == (0, "")
-    assert store.load(built / "data/hugosnip/gate.json")["cells"]["c"]["stdout"] == "qua\n"
+    assert stream_text(store.load(built / "data/hugosnip/gate.json")["cells"]["c"], "stdout") == "qua\n"
     assert cli(built, "check").status == 0
 
 

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from hugosnip.capture import stream_text
+
 from conftest import snapshot, write
 from test_faults import FAILED, built, page, template  # noqa: F401
 
@@ -95,7 +97,7 @@ def test_a_long_name_that_fits_is_stored_with_a_short_temporary_name(built, cli)
     write(built / f"snippets/{name}.py", "# %% c\nprint(1)\n")
     result = cli(built, "build", "--no-hugo")
     assert result.status == 0, result
-    assert json.loads((built / f"data/hugosnip/{name}.json").read_text())["cells"]["c"]["stdout"] == "1\n"
+    assert stream_text(json.loads((built / f"data/hugosnip/{name}.json").read_text())["cells"]["c"], "stdout") == "1\n"
 
 
 # --------------------------------------------------------------------------------------------
@@ -145,7 +147,7 @@ def test_a_full_disk_while_saving_a_figure_is_exit_8(built, cli):
     assert result.err == (f"{FAILED}\nsnippets/plot.py:1: cell 'figure' could not save its figures: no space left on "
                           "device; free some disk space and run it again (committed results are as they were)\n")
     assert {k: v for k, v in snapshot(built).items() if "other" not in k} == before
-    assert json.loads((built / "data/hugosnip/other.json").read_text())["cells"]["only"]["stdout"] == "still stored\n"
+    assert stream_text(json.loads((built / "data/hugosnip/other.json").read_text())["cells"]["only"], "stdout") == "still stored\n"
 
 
 # --------------------------------------------------------------------------------------------
@@ -192,7 +194,7 @@ def test_terminal_escapes_are_taken_out_of_output(built, cli):
     result = cli(built, "build", "--no-hugo")
     assert result.status == 0, result
     cell = json.loads((built / "data/hugosnip/fault.json").read_text())["cells"]["c"]
-    assert cell["stdout"] == "red link saved lone\\x1b\n"
+    assert stream_text(cell, "stdout") == "red link saved lone\\x1b\n"
     assert cell["value"]["repr"] == "bold"
     assert "\x1b" not in json.dumps(cell, ensure_ascii=False)
 
@@ -208,10 +210,10 @@ def test_a_committed_result_naming_a_figure_by_a_path_is_damaged(built, cli):
     cell = next(c for c in doc["cells"].values() if c["figures"])
     cell["figures"] = ["../../../outside.svg"]
     path.write_text(store.dumps({k: v for k, v in doc.items() if k != "checksum"}))
-    with pytest.raises(store.Damaged, match="names a figure that is not <16 hex digits>.svg"):
+    with pytest.raises(store.Damaged, match=r"names a figure that is not <16 hex digits>.svg, .png or .jpg"):
         store.load(path)
     result = cli(built, "check")
     assert result.status == 1
     assert ("data/hugosnip/plot.json: stale result of snippets/plot.py: result data/hugosnip/plot.json is damaged "
-            "(it names a figure that is not <16 hex digits>.svg): re-run") in result.err.splitlines()
+            "(it names a figure that is not <16 hex digits>.svg, .png or .jpg): re-run") in result.err.splitlines()
     assert load(built)   # nothing outside the site was read as a figure

@@ -102,7 +102,8 @@ def test_a_runner_version_change_reruns_everything(built, monkeypatch):
     reasons = stale(built)
     assert sorted(reasons) == ["snippets/demo.py", "snippets/lib.py", "snippets/other.py", "snippets/pkg/user.py",
                                "snippets/plot.py"]
-    assert set(map(tuple, reasons.values())) == {(f"hugosnip {key_module.RUNNER - 1} -> {key_module.RUNNER}",)}
+    assert set(map(tuple, reasons.values())) == {
+        (f"made by an older hugosnip (runner version {key_module.RUNNER - 1}; this one is {key_module.RUNNER})",)}
 
 
 def test_an_edited_result_is_detected_and_rerun(built):

@@ -2,6 +2,7 @@
 
 import pytest
 
+from hugosnip.capture import stream_text
 from hugosnip.config import load
 from hugosnip.project import Project
 from hugosnip.run import run_module
@@ -20,7 +21,8 @@ def run(site, source, name="s.py", **config):
 def test_cells_share_a_namespace_and_report_value_vars_and_output(site):
     outcome = run(site, "# %% a\nx = 3\nprint('x là', x)\n# %% b\ny = x * 2.5\ny\n")
     assert outcome.ok
-    assert outcome.cells["a"] == {"stdout": "x là 3\n", "stderr": "", "truncated": False, "value": None,
+    assert outcome.cells["a"] == {"outputs": [{"output_type": "stream", "name": "stdout", "text": "x là 3\n"}],
+                                  "truncated": False, "value": None,
                                   "vars": {"x": {"repr": "3", "number": 3}}, "figures": [], "error": ""}
     assert outcome.cells["b"]["value"] == {"repr": "7.5", "number": 7.5}
     assert outcome.cells["b"]["vars"] == {"y": {"repr": "7.5", "number": 7.5}}
@@ -37,10 +39,10 @@ def test_random_numpy_and_torch_are_seeded_before_the_first_cell(site):
     source = ("# %% a\nimport random\nimport numpy as np\nimport torch\n"
               "print(random.random(), np.random.rand(), torch.rand(1).item())\n")
     first, second = run(site, source), run(site, source)
-    assert first.cells["a"]["stdout"] == second.cells["a"]["stdout"]
+    assert stream_text(first.cells["a"], "stdout") == stream_text(second.cells["a"], "stdout")
     import random
     random.seed(0)
-    assert first.cells["a"]["stdout"].split()[0] == str(random.random())
+    assert stream_text(first.cells["a"], "stdout").split()[0] == str(random.random())
 
 
 def test_exception_reports_user_frames_only(site):
@@ -97,7 +99,7 @@ def test_segfault_is_reported_with_the_users_line(site):
 
 def test_output_past_the_limit_is_cut_with_a_note(site):
     outcome = run(site, "# %% loud\nprint('x' * 5000)\n", output_limit=1000)
-    stdout = outcome.cells["loud"]["stdout"]
+    stdout = stream_text(outcome.cells["loud"], "stdout")
     assert stdout == "x" * 1000 + ("\n[... output cut at 1000 bytes: 4001 more bytes not shown "
                                    "(hugosnip output_limit)]\n")
     assert outcome.cells["loud"]["truncated"] is True
@@ -105,7 +107,7 @@ def test_output_past_the_limit_is_cut_with_a_note(site):
 
 def test_bytes_that_are_not_utf8_are_replaced(site):
     outcome = run(site, "# %% raw\nimport sys\nsys.stdout.buffer.write(b'ok \\xff\\xfe end')\nNone\n")
-    assert outcome.cells["raw"]["stdout"] == "ok \ufffd\ufffd end"
+    assert stream_text(outcome.cells["raw"], "stdout") == "ok \ufffd\ufffd end"
 
 
 def test_threads_and_children_left_running_do_not_hang_the_worker(site):
@@ -114,7 +116,7 @@ def test_threads_and_children_left_running_do_not_hang_the_worker(site):
               "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)'])\n"
               "print('started')\n")
     outcome = run(site, source)
-    assert outcome.ok and outcome.cells["stray"]["stdout"] == "started\n"
+    assert outcome.ok and stream_text(outcome.cells["stray"], "stdout") == "started\n"
     assert outcome.duration < 20
 
 

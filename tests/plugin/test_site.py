@@ -48,7 +48,7 @@ def test_source_of_a_method_by_dotted_name(public):
 
 def test_figure_is_published_with_alt_text(public):
     html = post(public)
-    (src,) = re.findall(r'<img src="(/hugosnip/[0-9a-f]{16}\.svg)" alt="Đồ thị y = x²"', html)
+    (src,) = re.findall(r'<img src="(/hugosnip/[0-9a-f]{16}\.svg)" width="\d+" height="\d+" alt="Đồ thị y = x²"', html)
     assert (public / src.lstrip("/")).read_bytes().startswith(b"<?xml")
     assert "<figcaption>Đồ thị y = x²</figcaption>" in html
 

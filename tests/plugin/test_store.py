@@ -25,7 +25,8 @@ def test_interrupted_write_keeps_the_old_file(tmp_path, monkeypatch):
 
 
 def test_checksum_round_trip(tmp_path):
-    doc = {"hugosnip": 1, "file": "snippets/a.py", "cells": {"c": {"stdout": "chữ"}}}
+    doc = {"hugosnip": store.SCHEMA, "file": "snippets/a.py",
+           "cells": {"c": {"outputs": [{"output_type": "stream", "name": "stdout", "text": "chữ"}]}}}
     path = tmp_path / "a.json"
     path.write_text(store.dumps(doc), encoding="utf-8")
     assert store.load(path)["cells"] == doc["cells"]

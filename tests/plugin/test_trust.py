@@ -24,6 +24,7 @@ import pytest
 
 from hugosnip import key as key_module
 from hugosnip import store
+from hugosnip.capture import stream_text
 from hugosnip.config import Config, load
 
 from conftest import REPO, snapshot, write
@@ -141,13 +142,13 @@ STORED = [
                  lambda cell: cell["value"]["repr"], "[<matplotlib.lines.Line2D object>]",
                  id="address-in-a-list"),
     pytest.param("# %% c\nclass Thing:\n    pass\nprint(Thing())\n{'a': object()}\n",
-                 lambda cell: (cell["stdout"], cell["value"]["repr"]),
+                 lambda cell: (stream_text(cell, "stdout"), cell["value"]["repr"]),
                  ("<__main__.Thing object>\n", "{'a': <object object>}"), id="address-printed"),
     pytest.param("# %% c\nimport warnings\nprint(__file__)\nwarnings.warn('careful')\n",
-                 lambda cell: (cell["stdout"], cell["stderr"]),
+                 lambda cell: (stream_text(cell, "stdout"), stream_text(cell, "stderr")),
                  ("snippets/fault.py\n", "snippets/fault.py:4: UserWarning: careful\n"
                                          "  warnings.warn('careful')\n"), id="paths-of-the-checkout"),
-    pytest.param("\ufeff# %% c\nprint('BOM')\n", lambda cell: cell["stdout"], "BOM\n", id="utf8-byte-order-mark"),
+    pytest.param("\ufeff# %% c\nprint('BOM')\n", lambda cell: stream_text(cell, "stdout"), "BOM\n", id="utf8-byte-order-mark"),
     pytest.param("# %% c\nimport os\nopen('out.txt', 'w').write('x')\nos.path.exists(os.path.join(os.path.dirname("
                  "__file__), '..', 'out.txt'))\n", lambda cell: cell["value"]["repr"], "False",
                  id="writes-land-in-scratch"),
@@ -414,7 +415,7 @@ def test_scratch_space_is_in_the_site_and_cleaned(built, cli):
           "'..', '.hugosnip', 'scratch')\nprint(os.path.realpath(os.getcwd()).startswith(os.path.realpath(scratch)))\n")
     result = cli(built, "build", "--no-hugo")
     assert (result.status, result.err) == (0, "")
-    assert store.load(built / "data/hugosnip/other.json")["cells"]["only"]["stdout"] == "True\n"
+    assert stream_text(store.load(built / "data/hugosnip/other.json")["cells"]["only"], "stdout") == "True\n"
     assert not stale.exists()
     assert list((built / ".hugosnip/scratch").iterdir()) == []
     assert {p.name for p in Path(tempfile.gettempdir()).glob(ours)} == before_tmp

@@ -113,7 +113,14 @@ def figure_files(config: Config) -> list[Path]:
 
 
 def figures_of(doc: dict) -> list[str]:
-    return [name for cell in doc.get("cells", {}).values() for name in cell.get("figures", [])]
+    """The image files a result names: each cell's ``figures``, and the files its outputs' image
+    payloads name (the same ones, in a result this hugosnip made)."""
+    names = []
+    for cell in doc.get("cells", {}).values():
+        names += cell.get("figures", [])
+        for output in cell.get("outputs", []):
+            names += [p.get("file") for p in output.get("data", {}).values() if isinstance(p, dict)]
+    return list(dict.fromkeys(names))
 
 
 def checksum(doc: dict) -> str:
