@@ -5,6 +5,7 @@ import base64
 import hashlib
 import importlib.util
 import json
+import re
 import subprocess
 import sys
 
@@ -413,6 +414,7 @@ def test_the_page_shows_each_output_in_order(site, cli):
     assert -1 not in at, [part for part, n in zip(expected, at) if n == -1]
     assert at == sorted(at)
     assert "<script>alert(1)" not in page
+    assert re.search(r'<link[^>]+href="[^"]*katex[^"]*\.css"', page), "a LaTeX output links KaTeX's CSS"
     assert (site / "public/hugosnip" / png["file"]).read_bytes() == (site / "assets/hugosnip" / png["file"]).read_bytes()
 
 
@@ -428,6 +430,34 @@ def test_a_sites_mime_priority_changes_what_the_page_shows(site, cli):
     page = (site / "public/2024/01/rich/index.html").read_text(encoding="utf-8")
     assert '<pre class="hugosnip-repr" tabindex="0"><code>&lt;hugosnip.display.HTML object&gt;</code></pre>' in page
     assert "<b>bold</b>" not in page
+
+
+def test_an_image_no_result_names_any_more_is_removed(site, cli):
+    write(site / "snippets/pic.py", "# %% c figure_format=png\nimport matplotlib.pyplot as plt\nplt.plot([1])\n")
+    assert cli(site, "build", "--no-hugo").status == 0
+    (old,) = store.load(site / "data/hugosnip/pic.json")["cells"]["c"]["figures"]
+    assert old.endswith(".png") and (site / "assets/hugosnip" / old).is_file()
+    write(site / "snippets/pic.py", "# %% c\nimport matplotlib.pyplot as plt\nplt.plot([1])\n")
+    assert cli(site, "build", "--no-hugo").status == 0
+    (new,) = store.load(site / "data/hugosnip/pic.json")["cells"]["c"]["figures"]
+    assert new.endswith(".svg") and (site / "assets/hugosnip" / new).is_file()
+    assert not (site / "assets/hugosnip" / old).exists()
+
+
+def test_a_damaged_png_is_found_and_remade(site, cli):
+    needs("PIL")
+    write(site / "snippets/pic.py", "# %% c\nfrom PIL import Image\nImage.new('RGB', (2, 2), 'red')\n")
+    assert cli(site, "build", "--no-hugo").status == 0
+    (name,) = store.load(site / "data/hugosnip/pic.json")["cells"]["c"]["figures"]
+    path = site / "assets/hugosnip" / name
+    good = path.read_bytes()
+    path.write_bytes(good[:-4])
+    done = cli(site, "check")
+    assert done.status == 1
+    assert (f"data/hugosnip/pic.json: stale result of snippets/pic.py: its figure assets/hugosnip/{name} is damaged "
+            "(its content is not the figure its name was made from)") in done.err.splitlines()
+    assert cli(site, "build", "--no-hugo").status == 0
+    assert path.read_bytes() == good
 
 
 def test_display_outside_a_build_prints_the_text_form():
