@@ -188,6 +188,29 @@ def test_sanitising_without_nh3_is_an_error_naming_the_cell(site, monkeypatch):
     assert outcome.cells == {}
 
 
+def test_sanitising_without_nh3_names_the_setting(site, monkeypatch):
+    config = site / "config.toml"
+    config.write_text(config.read_text().replace("[params.hugosnip]", '[params.hugosnip]\n  html = "sanitise"'))
+    line = config.read_text().splitlines().index('  html = "sanitise"') + 1
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "nh3" else real(name, *a))
+    outcome = run(site, "# %% c\nx = 1\n")
+    assert outcome.problem.render() == (
+        f'config.toml:{line}: [params.hugosnip].html is "sanitise", which cleans HTML outputs with nh3, and nh3 '
+        "is not installed\n    install it: pip install 'hugosnip[sanitise]' (or pip install nh3)")
+
+
+@pytest.mark.parametrize("setting, value", [("figure_format", '"png"'), ("html", '"sanitise"')])
+def test_the_settings_that_change_outputs_are_keyed(built_site, setting, value):
+    config = built_site / "config.toml"
+    config.write_text(config.read_text().replace("[params.hugosnip]", f"[params.hugosnip]\n  {setting} = {value}"))
+    stale = {e.module.rel: e.reasons for e in plan.make_plan(Project(load(built_site))).stale}
+    want = value.strip('"')
+    default = {"figure_format": "svg", "html": "trusted"}[setting]
+    assert stale == {rel: [f"{setting} {default} -> {want}"] for rel in
+                     ("snippets/demo.py", "snippets/other.py", "snippets/pkg/user.py", "snippets/plot.py")}
+
+
 def test_rich_text_past_the_output_limit_is_dropped_with_a_note(site):
     outcome = run(site, "# %% c\nfrom hugosnip.display import display, HTML\n"
                         "display(HTML('<p>' + 'x' * 50 + '</p>'))\ndisplay(HTML('<p>' + 'y' * 50 + '</p>'))\n",
