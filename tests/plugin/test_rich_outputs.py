@@ -257,6 +257,22 @@ def test_ipython_display_is_captured_too(site):
         ("display_data", {"text/markdown": "**m**"})]
 
 
+@pytest.mark.parametrize("module", ["IPython.display", "hugosnip.display"])
+def test_image_objects_from_bytes_are_files_with_their_size(site, module):
+    needs("PIL")
+    if module.startswith("IPython"):
+        needs("IPython")
+    outcome = run(site, f"# %% c\nimport io\nfrom PIL import Image as P\nfrom {module} import Image, display\n"
+                        "jpeg, png = io.BytesIO(), io.BytesIO()\nP.new('RGB', (5, 4), 'green').save(jpeg, format='JPEG')\n"
+                        "P.new('RGB', (6, 2), 'green').save(png, format='PNG')\n"
+                        "display(Image(data=jpeg.getvalue()))\ndisplay(Image(data=png.getvalue(), format='png'))\n")
+    cell = outcome.cells["c"]
+    shown = [next((m, (p["width"], p["height"])) for m, p in o["data"].items() if m != "text/plain")
+             for o in cell["outputs"]]
+    assert shown == [("image/jpeg", (5, 4)), ("image/png", (6, 2))]
+    assert [name[16:] for name in cell["figures"]] == [".jpg", ".png"]
+
+
 def test_the_worker_imports_no_library_the_snippet_did_not(site):
     outcome = run(site, "# %% c\nimport sys\nfrom hugosnip.display import display\ndisplay(1)\n"
                         "print(sorted(m for m in ('pandas', 'IPython', 'PIL', 'sympy', 'nh3', 'plotly', 'altair',"
