@@ -87,6 +87,11 @@ class Nothing:
 
 class Quiet:
     def _repr_html_(self): return '<p>only html</p>'
+
+class NotAPng:
+    def _repr_png_(self): return b'not a png at all'
+    def _repr_markdown_(self): return 'text instead'
+    def __repr__(self): return 'NotAPng()'
 """
 
 
@@ -99,7 +104,9 @@ class Quiet:
     ("Broken()", {"text/markdown": "fallback", "text/plain": "Broken()"}),
     ("Nothing()", {"text/plain": "Nothing()"}),
     ("Quiet()", {"text/html": "<p>only html</p>", "text/plain": "<__main__.Quiet object>"}),
-], ids=["every-method", "mimebundle-first", "raising-method-falls-back", "none-falls-back", "default-repr-with-html"])
+    ("NotAPng()", {"text/markdown": "text instead", "text/plain": "NotAPng()"}),
+], ids=["every-method", "mimebundle-first", "raising-method-falls-back", "none-falls-back", "default-repr-with-html",
+        "bytes-that-are-no-png-are-no-image"])
 def test_the_display_protocol_asks_each_method_in_order(site, expr, data):
     outcome = run(site, f"# %% c\n{CLASSES}\n{expr}\n")
     (output,) = outcome.cells["c"]["outputs"]
