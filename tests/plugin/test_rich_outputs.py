@@ -537,3 +537,13 @@ def test_display_outside_a_build_prints_the_text_form():
     done = subprocess.run([sys.executable, "-c", "from hugosnip.display import display, HTML\n"
                            "display(HTML('<b>x</b>'), 3)"], capture_output=True, text=True, check=True)
     assert done.stdout == "<hugosnip.display.HTML object>\n3\n"
+
+
+def test_installing_the_plugin_pulls_no_library_it_displays():
+    import tomllib
+    from conftest import REPO
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    names = {re.split(r"[<>=!~\[ ;]", d, maxsplit=1)[0].lower() for d in project["dependencies"]}
+    assert names.isdisjoint({"pandas", "ipython", "plotly", "altair", "numpy", "matplotlib", "pillow", "sympy",
+                             "polars", "nh3"}), names
+    assert project["optional-dependencies"]["sanitise"] == ["nh3>=0.2"]
