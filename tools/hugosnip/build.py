@@ -119,6 +119,38 @@ def build(config: Config, *, explain: bool = False, jobs: int | None = None, run
     return EXIT_OK
 
 
+class Writer:
+    """One thread that stores results in the order modules end, so that no runner waits for a
+    store (a result's document, its download archive, its files) before starting its next module.
+    ``close`` waits for every result handed over, and raises what storing one raised."""
+
+    def __init__(self, store_one):
+        import queue
+        import threading
+        self.store_one = store_one
+        self.queue: queue.SimpleQueue = queue.SimpleQueue()
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._loop, name="hugosnip-writer", daemon=True)
+        self.thread.start()
+
+    def put(self, outcome) -> None:
+        self.queue.put(outcome)
+
+    def _loop(self) -> None:
+        while (outcome := self.queue.get()) is not None:
+            if self.error is None:
+                try:
+                    self.store_one(outcome)
+                except BaseException as exc:  # noqa: B036 - raised again by close, in the build's thread
+                    self.error = exc
+
+    def close(self) -> None:
+        self.queue.put(None)
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+
+
 @dataclass
 class Update:
     status: int                 # exit status
@@ -165,28 +197,37 @@ def update(config: Config, *, explain: bool = False, jobs: int | None = None, ou
         outcomes = []
 
         def finished(outcome) -> None:
-            """Store each good result as soon as its module ends (in its runner's thread)."""
+            """Hand each good result to the writer as soon as its module ends: the runner's thread
+            goes on to the next module while the writer stores this one."""
             progress.finished(outcome)
             if outcome.ok:
-                doc = make_doc(by_ref[outcome.module.ref], outcome, config)
-                try:
-                    store.save(config, outcome.module.ref, doc, outcome.figures)
-                except OSError as exc:   # this module's result: the others are still stored
-                    from .errors import environment_problem
-                    outcome.problem = environment_problem(exc, config.root)
-                    return
-                written[outcome.module.ref] = doc
+                writer.put(outcome)
+
+        def stored(outcome) -> None:
+            """Store one result (in the writer's thread)."""
+            doc = make_doc(by_ref[outcome.module.ref], outcome, config)
+            try:
+                store.save(config, outcome.module.ref, doc, outcome.figures)
+            except OSError as exc:   # this module's result: the others are still stored
+                from .errors import environment_problem
+                outcome.problem = environment_problem(exc, config.root)
+                return
+            written[outcome.module.ref] = doc
 
         if snippets:
             # only a build that runs something pays for it; a scheduler is reached before anything runs
             from .executor import executor_for
             executor = executor_for(config, scheduler, jobs if jobs is not None else config.jobs)
             progress = reporting.Progress(len(snippets), out)
+            writer = Writer(stored)
             try:
                 outcomes = executor.run(project, snippets, on_event=progress.event, on_done=finished)
             finally:
-                progress.close()
-                executor.close()
+                try:
+                    writer.close()   # what ended before a Ctrl-C is stored too
+                finally:
+                    progress.close()
+                    executor.close()
         for entry, outcome in zip(snippets, outcomes):
             if not outcome.ok:
                 problem = outcome.problem

@@ -19,6 +19,7 @@ import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 
@@ -164,11 +165,9 @@ class ForkServer:
             job_id, self.next_id = self.next_id, self.next_id + 1
             socket.send_fds(self.sock, [json.dumps({"id": job_id}).encode()],
                             [events, out.fileno(), err.fileno(), job.fileno()])
-        with self.changed:
-            self.changed.wait_for(lambda: job_id in self.pids or not self.alive)
-            if job_id not in self.pids:
-                raise RuntimeError("the fork server died")
-            return Forked(self, job_id)
+        if not self.alive:
+            raise RuntimeError("the fork server died")
+        return Forked(self, job_id)   # its pid is read when needed (at the end, or to kill it)
 
     def status(self, job_id: int) -> int:
         with self.changed:
@@ -194,8 +193,15 @@ class Forked:
 
     @property
     def pid(self) -> int:
-        """The worker's pid, as the server last said (it replaces a spare it finds dead)."""
-        return self.server.pids[self.job_id]
+        """The worker's pid, as the server last said (it replaces a spare it finds dead); waits for
+        the server's word, which comes before the worker gets its job. ProcessLookupError if the
+        server died first (then there is no worker to kill)."""
+        server = self.server
+        with server.changed:
+            server.changed.wait_for(lambda: self.job_id in server.pids or not server.alive)
+            if self.job_id not in server.pids:
+                raise ProcessLookupError(f"the fork server died before it started job {self.job_id}")
+            return server.pids[self.job_id]
 
     def wait(self) -> int:
         return self.server.status(self.job_id)
@@ -243,8 +249,71 @@ def _alive(pid: int) -> bool:
     return True
 
 
+class ScratchPool:
+    """Scratch folders kept for the next module of one ``run_many``: a folder is made once per
+    runner thread instead of once per module. One goes back only when its cell left nothing in its
+    working folder (its figures, read already, are removed; the job, stdout and stderr files are
+    rewritten by the next job); otherwise it is removed and the next module gets a new one."""
+
+    def __init__(self, config):
+        self.config = config
+        self.free: list[str] = []
+        self.lock = threading.Lock()
+
+    @contextmanager
+    def folder(self):
+        with self.lock:
+            scratch = self.free.pop() if self.free else None
+        if scratch is None:
+            scratch = tempfile.mkdtemp(prefix=f"run-{os.getpid()}-", dir=scratch_folder(self.config))
+        try:
+            yield scratch
+        except BaseException:
+            _remove_tree(scratch)
+            raise
+        try:
+            figures = os.path.join(scratch, "figures")
+            if os.listdir(figures):          # read already: the next module starts with none
+                _remove_tree(figures)
+                os.mkdir(figures)
+            reusable = not os.listdir(os.path.join(scratch, "cwd"))
+        except OSError:
+            reusable = False
+        if not reusable:                     # a cell's files in its working folder: not for the next
+            _remove_tree(scratch)
+            return
+        with self.lock:
+            self.free.append(scratch)
+
+    def close(self) -> None:
+        with self.lock:
+            free, self.free = self.free, []
+        for scratch in free:
+            _remove_tree(scratch)
+
+
+def _remove_tree(path: str) -> None:
+    """Remove a scratch folder as TemporaryDirectory does (read-only folders a cell made included)."""
+    remove = getattr(tempfile.TemporaryDirectory, "_rmtree", None)
+    if remove is not None:
+        remove(path, ignore_errors=True)
+    else:
+        import shutil
+        shutil.rmtree(path, ignore_errors=True)
+
+
+@contextmanager
+def _scratch(config, pool: ScratchPool | None):
+    if pool is not None:
+        with pool.folder() as scratch:
+            yield scratch
+    else:
+        with tempfile.TemporaryDirectory(prefix=f"run-{os.getpid()}-", dir=scratch_folder(config)) as scratch:
+            yield scratch
+
+
 def run_module(project: Project, module: Module, *, until: str | None = None,
-               on_event=None, server: ForkServer | None = None) -> Outcome:
+               on_event=None, server: ForkServer | None = None, scratch_pool: ScratchPool | None = None) -> Outcome:
     """Run the module's cells in order (stopping after cell ``until`` if given).
 
     This is the runner's public entry point, with ``run_many`` (what ``build``, ``check
@@ -264,10 +333,10 @@ def run_module(project: Project, module: Module, *, until: str | None = None,
         cells = cells[: names.index(until) + 1]
     by_name = {c.name: c for c in cells}
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix=f"run-{os.getpid()}-", dir=scratch_folder(config)) as scratch:
+    with _scratch(config, scratch_pool) as scratch:
         figure_dir = Path(scratch, "figures")
-        figure_dir.mkdir()
-        Path(scratch, "cwd").mkdir()
+        figure_dir.mkdir(exist_ok=True)
+        Path(scratch, "cwd").mkdir(exist_ok=True)
         job = {
             "root": str(config.root), "file": str(module.path), "dotted": module.dotted,
             "cwd": str(Path(scratch, "cwd")),
@@ -453,9 +522,10 @@ def run_many(project: Project, modules: list[Module], jobs: int, on_event=None, 
     """
     jobs = jobs or os.cpu_count() or 1
     server = ForkServer(project.config, preload_for(project, modules)) if len(modules) > 1 else None
+    pool = ScratchPool(project.config)
 
     def one(module: Module) -> Outcome:
-        outcome = run_module(project, module, on_event=on_event, server=server)
+        outcome = run_module(project, module, on_event=on_event, server=server, scratch_pool=pool)
         if on_done:
             on_done(outcome)
         return outcome
@@ -470,6 +540,7 @@ def run_many(project: Project, modules: list[Module], jobs: int, on_event=None, 
     finally:
         if server:
             server.close()
+        pool.close()
     by_ref = {o.module.ref: o for o in results}
     return [by_ref[m.ref] for m in modules]
 
