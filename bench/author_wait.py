@@ -24,6 +24,7 @@ figures (default N):
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import re
@@ -244,7 +245,7 @@ def _page(port: int, path: str) -> str:
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=2) as response:
             return response.read().decode("utf-8", "replace")
-    except OSError:
+    except (OSError, http.client.HTTPException):   # the server is rewriting the page
         return ""
 
 

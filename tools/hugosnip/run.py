@@ -127,6 +127,7 @@ class ForkServer:
     """The parent's side of ``zygote.py``: launches forked workers and learns how they end."""
 
     def __init__(self, config, preload: list[str]):
+        self.root = config.root
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "hugosnip.zygote", str(theirs.fileno()), ",".join(preload)],
@@ -514,14 +515,34 @@ def preload_for(project: Project, modules: list[Module]) -> list[str]:
     return sorted(HEAVY[t] for t in tops if t in HEAVY)
 
 
+_KEPT: ForkServer | None = None   # serve's fork server (kept_fork_server)
+
+
+@contextmanager
+def kept_fork_server(project: Project):
+    """A fork server kept for the life of ``hugosnip serve``, with the heavy libraries that the
+    site's snippet modules import already imported: a saved module then runs in a fork of it
+    (milliseconds) rather than in a fresh interpreter that imports them again. ``run_many`` uses
+    it while it lives (one that died is replaced, for each run, by what it would do without)."""
+    global _KEPT
+    server = ForkServer(project.config, preload_for(project, list(project.modules.values())))
+    _KEPT = server
+    try:
+        yield server
+    finally:
+        _KEPT = None
+        server.close()
+
+
 def run_many(project: Project, modules: list[Module], jobs: int, on_event=None, on_done=None) -> list[Outcome]:
     """Run modules, ``jobs`` at a time, then those that asked to run alone; results in the order given.
 
     With more than one module, workers are forked from one server that imported the heavy
-    libraries once (``zygote.py``).
+    libraries once (``zygote.py``); under ``serve``, from its kept server, however many.
     """
     jobs = jobs or os.cpu_count() or 1
-    server = ForkServer(project.config, preload_for(project, modules)) if len(modules) > 1 else None
+    kept = _KEPT if _KEPT is not None and _KEPT.alive and _KEPT.root == project.config.root else None
+    server = kept or (ForkServer(project.config, preload_for(project, modules)) if len(modules) > 1 else None)
     pool = ScratchPool(project.config)
 
     def one(module: Module) -> Outcome:
@@ -538,7 +559,7 @@ def run_many(project: Project, modules: list[Module], jobs: int, on_event=None, 
         kill_all()
         raise
     finally:
-        if server:
+        if server and server is not kept:
             server.close()
         pool.close()
     by_ref = {o.module.ref: o for o in results}
