@@ -142,3 +142,18 @@ def test_serve_polls_where_there_is_no_inotify(site, monkeypatch):
     started = time.monotonic()
     watcher.wait(timeout=5)
     assert time.monotonic() - started < 1.0   # the 0.1 s poll, not the timeout
+
+
+def test_build_hears_of_stale_modules_before_they_run(site):
+    """`build` stops its early Hugo run then (it would be dropped): only when something is stale."""
+    from hugosnip.build import update
+    heard = []
+    started = len(list((site / "data").rglob("*.json"))) if (site / "data").is_dir() else 0
+
+    def on_stale():
+        heard.append(len(list((site / "data").rglob("*.json"))))
+
+    assert update(load(site), on_stale=on_stale).status == 0
+    assert heard == [started]          # once, before any result was written
+    assert update(load(site), on_stale=on_stale).status == 0
+    assert heard == [started]          # nothing stale: not called

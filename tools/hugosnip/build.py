@@ -92,9 +92,17 @@ def build(config: Config, *, explain: bool = False, jobs: int | None = None, run
             return report(missing)
     if run_hugo and early is None:
         early = hugo.start(config.root, list(hugo_args))
+
+    def stale_found() -> None:
+        """Something will be written or fail: the early run would be dropped, so stop it now and
+        leave the cores to the snippets."""
+        nonlocal early
+        hugo.cancel(early)
+        early = None
+
     try:
         result = update(config, explain=explain, jobs=jobs, out=out, json_path=json_path,
-                        junit_path=junit_path, scheduler=scheduler)
+                        junit_path=junit_path, scheduler=scheduler, on_stale=stale_found)
         status, changed = result.status, result.changed
     except BaseException:
         hugo.cancel(early)
@@ -161,8 +169,9 @@ class Update:
 
 def update(config: Config, *, explain: bool = False, jobs: int | None = None, out=None,
            json_path: Path | None = None, junit_path: Path | None = None,
-           scheduler: str | None = None) -> Update:
-    """Scan, plan, run what is stale, store."""
+           scheduler: str | None = None, on_stale=None) -> Update:
+    """Scan, plan, run what is stale, store. ``on_stale()`` is called once the plan has stale
+    modules, before anything runs."""
     out = out or sys.stdout
     project, refs, problems = collect(config)
     if problems:
@@ -175,6 +184,8 @@ def update(config: Config, *, explain: bool = False, jobs: int | None = None, ou
         legacy = [p for p in [config.root / LEGACY_RUNS] if p.is_file()]
         store.remove(legacy)
         plan = make_plan(project)
+        if on_stale and plan.stale:
+            on_stale()
         project.save_cache()
         problems += plan.problems
         embeds = embedded_at(refs)
