@@ -157,3 +157,17 @@ def test_build_hears_of_stale_modules_before_they_run(site):
     assert heard == [started]          # once, before any result was written
     assert update(load(site), on_stale=on_stale).status == 0
     assert heard == [started]          # nothing stale: not called
+
+
+@pytest.mark.parametrize("worker, expected", [
+    ("", "status  action       time  peak MB  module          why\n"
+         "ok      ran        1.23 s       12  snippets/a.py   changed\n"
+         "raised  failed          -        -  snippets/bb.py  no result yet\n"),
+    ("tcp://h:1", "status  action       time  peak MB  worker     module          why\n"
+                  "ok      ran        1.23 s       12  tcp://h:1  snippets/a.py   changed\n"
+                  "raised  failed          -        -  -          snippets/bb.py  no result yet\n"),
+], ids=["local", "cluster"])
+def test_build_table_columns(worker, expected):
+    rows = [Row("snippets/a.py", "ran", "changed", 1.234, 12.4, "ok", worker=worker),
+            Row("snippets/bb.py", "failed", "no result yet", 0.0, 0.0, "raised", "m", "d")]
+    assert report.table(rows) == expected
