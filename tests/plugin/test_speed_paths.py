@@ -171,3 +171,23 @@ def test_build_table_columns(worker, expected):
     rows = [Row("snippets/a.py", "ran", "changed", 1.234, 12.4, "ok", worker=worker),
             Row("snippets/bb.py", "failed", "no result yet", 0.0, 0.0, "raised", "m", "d")]
     assert report.table(rows) == expected
+
+
+@pytest.mark.parametrize("math_in, with_katex", [
+    ("home", {"index.html"}),
+    ("post", {"index.html", "posts/index.html", "2024/03/plain/index.html"}),
+    ("none", set()),
+], ids=["a-list-page-own-content", "a-listed-summary", "nowhere"])
+def test_katex_css_on_the_pages_that_show_math(site, math_in, with_katex):
+    """head.html scans a list's summaries once per list (listed.html): the list's own content counts too."""
+    import subprocess
+    from hugosnip import hugo
+    (site / "content/posts/demo.md").unlink()
+    if math_in == "home":
+        write(site / "content/_index.md", '---\ntitle: "Trang thử"\n---\nTổng $x^2 + 1$ ở trang chủ.\n')
+    if math_in == "post":
+        write(site / "content/posts/plain.md", "---\ntitle: Toán\nslug: plain\ndate: 2024-03-01\n---\nMột công thức $y = x^2$.\n")
+    subprocess.run([hugo.binary(), "--quiet"], cwd=site, check=True, capture_output=True)
+    pages = {"index.html", "posts/index.html", "2024/03/plain/index.html"}
+    shown = {p for p in pages if "katex.min." in (site / "public" / p).read_text(encoding="utf-8")}
+    assert shown == with_katex
