@@ -152,10 +152,10 @@ class Writer:
                 except BaseException as exc:  # noqa: B036 - raised again by close, in the build's thread
                     self.error = exc
 
-    def close(self) -> None:
+    def close(self, raising: bool = True) -> None:
         self.queue.put(None)
         self.thread.join()
-        if self.error is not None:
+        if raising and self.error is not None:
             raise self.error
 
 
@@ -232,13 +232,15 @@ def update(config: Config, *, explain: bool = False, jobs: int | None = None, ou
             progress = reporting.Progress(len(snippets), out)
             writer = Writer(stored)
             try:
-                outcomes = executor.run(project, snippets, on_event=progress.event, on_done=finished)
-            finally:
                 try:
-                    writer.close()   # what ended before a Ctrl-C is stored too
-                finally:
-                    progress.close()
-                    executor.close()
+                    outcomes = executor.run(project, snippets, on_event=progress.event, on_done=finished)
+                except BaseException:
+                    writer.close(raising=False)   # what ended before a Ctrl-C is stored too
+                    raise
+                writer.close()
+            finally:
+                progress.close()
+                executor.close()
         for entry, outcome in zip(snippets, outcomes):
             if not outcome.ok:
                 problem = outcome.problem
