@@ -92,9 +92,17 @@ def build(config: Config, *, explain: bool = False, jobs: int | None = None, run
             return report(missing)
     if run_hugo and early is None:
         early = hugo.start(config.root, list(hugo_args))
+
+    def stale_found() -> None:
+        """Something will be written or fail: the early run would be dropped, so stop it now and
+        leave the cores to the snippets."""
+        nonlocal early
+        hugo.cancel(early)
+        early = None
+
     try:
         result = update(config, explain=explain, jobs=jobs, out=out, json_path=json_path,
-                        junit_path=junit_path, scheduler=scheduler)
+                        junit_path=junit_path, scheduler=scheduler, on_stale=stale_found)
         status, changed = result.status, result.changed
     except BaseException:
         hugo.cancel(early)
@@ -119,6 +127,38 @@ def build(config: Config, *, explain: bool = False, jobs: int | None = None, run
     return EXIT_OK
 
 
+class Writer:
+    """One thread that stores results in the order modules end, so that no runner waits for a
+    store (a result's document, its download archive, its files) before starting its next module.
+    ``close`` waits for every result handed over, and raises what storing one raised."""
+
+    def __init__(self, store_one):
+        import queue
+        import threading
+        self.store_one = store_one
+        self.queue: queue.SimpleQueue = queue.SimpleQueue()
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._loop, name="hugosnip-writer", daemon=True)
+        self.thread.start()
+
+    def put(self, outcome) -> None:
+        self.queue.put(outcome)
+
+    def _loop(self) -> None:
+        while (outcome := self.queue.get()) is not None:
+            if self.error is None:
+                try:
+                    self.store_one(outcome)
+                except BaseException as exc:  # noqa: B036 - raised again by close, in the build's thread
+                    self.error = exc
+
+    def close(self, raising: bool = True) -> None:
+        self.queue.put(None)
+        self.thread.join()
+        if raising and self.error is not None:
+            raise self.error
+
+
 @dataclass
 class Update:
     status: int                 # exit status
@@ -129,8 +169,9 @@ class Update:
 
 def update(config: Config, *, explain: bool = False, jobs: int | None = None, out=None,
            json_path: Path | None = None, junit_path: Path | None = None,
-           scheduler: str | None = None) -> Update:
-    """Scan, plan, run what is stale, store."""
+           scheduler: str | None = None, on_stale=None) -> Update:
+    """Scan, plan, run what is stale, store. ``on_stale()`` is called once the plan has stale
+    modules, before anything runs."""
     out = out or sys.stdout
     project, refs, problems = collect(config)
     if problems:
@@ -143,6 +184,8 @@ def update(config: Config, *, explain: bool = False, jobs: int | None = None, ou
         legacy = [p for p in [config.root / LEGACY_RUNS] if p.is_file()]
         store.remove(legacy)
         plan = make_plan(project)
+        if on_stale and plan.stale:
+            on_stale()
         project.save_cache()
         problems += plan.problems
         embeds = embedded_at(refs)
@@ -165,25 +208,36 @@ def update(config: Config, *, explain: bool = False, jobs: int | None = None, ou
         outcomes = []
 
         def finished(outcome) -> None:
-            """Store each good result as soon as its module ends (in its runner's thread)."""
+            """Hand each good result to the writer as soon as its module ends: the runner's thread
+            goes on to the next module while the writer stores this one."""
             progress.finished(outcome)
             if outcome.ok:
-                doc = make_doc(by_ref[outcome.module.ref], outcome, config)
-                try:
-                    store.save(config, outcome.module.ref, doc, outcome.figures)
-                except OSError as exc:   # this module's result: the others are still stored
-                    from .errors import environment_problem
-                    outcome.problem = environment_problem(exc, config.root)
-                    return
-                written[outcome.module.ref] = doc
+                writer.put(outcome)
+
+        def stored(outcome) -> None:
+            """Store one result (in the writer's thread)."""
+            doc = make_doc(by_ref[outcome.module.ref], outcome, config)
+            try:
+                store.save(config, outcome.module.ref, doc, outcome.figures)
+            except OSError as exc:   # this module's result: the others are still stored
+                from .errors import environment_problem
+                outcome.problem = environment_problem(exc, config.root)
+                return
+            written[outcome.module.ref] = doc
 
         if snippets:
             # only a build that runs something pays for it; a scheduler is reached before anything runs
             from .executor import executor_for
             executor = executor_for(config, scheduler, jobs if jobs is not None else config.jobs)
             progress = reporting.Progress(len(snippets), out)
+            writer = Writer(stored)
             try:
-                outcomes = executor.run(project, snippets, on_event=progress.event, on_done=finished)
+                try:
+                    outcomes = executor.run(project, snippets, on_event=progress.event, on_done=finished)
+                except BaseException:
+                    writer.close(raising=False)   # what ended before a Ctrl-C is stored too
+                    raise
+                writer.close()
             finally:
                 progress.close()
                 executor.close()

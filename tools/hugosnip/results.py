@@ -52,8 +52,31 @@ def make_doc(entry: Entry, outcome: Outcome | None, config=None) -> dict:
     if cells:
         doc["provenance"] = provenance(entry, outcome)
         if config is not None:  # what a reader downloads to run it (notebook.archive)
-            with_archive(doc, module.ref, config, outcome.figures)
+            if (same := same_archive(doc, entry.previous)) is not None:
+                doc["archive"] = same
+            else:
+                with_archive(doc, module.ref, config, outcome.figures)
     return doc
+
+
+# What a download is not made from: a result's own bookkeeping, and the inputs other than the files
+# and the seed (versions, timeouts, … may change a result's key, never its download's bytes).
+_NOT_IN_ARCHIVE = ("provenance", "archive", "checksum", "key", "inputs")
+
+
+def same_archive(doc: dict, previous: dict | None) -> dict | None:
+    """The previous result's download when this one would be made of exactly the same: the same
+    files (by digest), seed, cells and outputs (figures are named by their bytes' digest). None otherwise."""
+    if not previous or "archive" not in previous:
+        return None
+    new_inputs, old_inputs = doc.get("inputs") or {}, previous.get("inputs") or {}
+    if (new_inputs.get("files") != old_inputs.get("files")
+            or (new_inputs.get("settings") or {}).get("seed") != (old_inputs.get("settings") or {}).get("seed")):
+        return None
+    keys = (set(doc) | set(previous)) - set(_NOT_IN_ARCHIVE)
+    if any(doc.get(k) != previous.get(k) for k in keys):
+        return None
+    return previous["archive"]
 
 
 def provenance(entry: Entry, outcome: Outcome) -> dict:

@@ -19,6 +19,7 @@ import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 
@@ -126,6 +127,7 @@ class ForkServer:
     """The parent's side of ``zygote.py``: launches forked workers and learns how they end."""
 
     def __init__(self, config, preload: list[str]):
+        self.root = config.root
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "hugosnip.zygote", str(theirs.fileno()), ",".join(preload)],
@@ -164,11 +166,9 @@ class ForkServer:
             job_id, self.next_id = self.next_id, self.next_id + 1
             socket.send_fds(self.sock, [json.dumps({"id": job_id}).encode()],
                             [events, out.fileno(), err.fileno(), job.fileno()])
-        with self.changed:
-            self.changed.wait_for(lambda: job_id in self.pids or not self.alive)
-            if job_id not in self.pids:
-                raise RuntimeError("the fork server died")
-            return Forked(self, job_id)
+        if not self.alive:
+            raise RuntimeError("the fork server died")
+        return Forked(self, job_id)   # its pid is read when needed (at the end, or to kill it)
 
     def status(self, job_id: int) -> int:
         with self.changed:
@@ -194,8 +194,15 @@ class Forked:
 
     @property
     def pid(self) -> int:
-        """The worker's pid, as the server last said (it replaces a spare it finds dead)."""
-        return self.server.pids[self.job_id]
+        """The worker's pid, as the server last said (it replaces a spare it finds dead); waits for
+        the server's word, which comes before the worker gets its job. ProcessLookupError if the
+        server died first (then there is no worker to kill)."""
+        server = self.server
+        with server.changed:
+            server.changed.wait_for(lambda: self.job_id in server.pids or not server.alive)
+            if self.job_id not in server.pids:
+                raise ProcessLookupError(f"the fork server died before it started job {self.job_id}")
+            return server.pids[self.job_id]
 
     def wait(self) -> int:
         return self.server.status(self.job_id)
@@ -243,8 +250,71 @@ def _alive(pid: int) -> bool:
     return True
 
 
+class ScratchPool:
+    """Scratch folders kept for the next module of one ``run_many``: a folder is made once per
+    runner thread instead of once per module. One goes back only when its cell left nothing in its
+    working folder (its figures, read already, are removed; the job, stdout and stderr files are
+    rewritten by the next job); otherwise it is removed and the next module gets a new one."""
+
+    def __init__(self, config):
+        self.config = config
+        self.free: list[str] = []
+        self.lock = threading.Lock()
+
+    @contextmanager
+    def folder(self):
+        with self.lock:
+            scratch = self.free.pop() if self.free else None
+        if scratch is None:
+            scratch = tempfile.mkdtemp(prefix=f"run-{os.getpid()}-", dir=scratch_folder(self.config))
+        try:
+            yield scratch
+        except BaseException:
+            _remove_tree(scratch)
+            raise
+        try:
+            figures = os.path.join(scratch, "figures")
+            if os.listdir(figures):          # read already: the next module starts with none
+                _remove_tree(figures)
+                os.mkdir(figures)
+            reusable = not os.listdir(os.path.join(scratch, "cwd"))
+        except OSError:
+            reusable = False
+        if not reusable:                     # a cell's files in its working folder: not for the next
+            _remove_tree(scratch)
+            return
+        with self.lock:
+            self.free.append(scratch)
+
+    def close(self) -> None:
+        with self.lock:
+            free, self.free = self.free, []
+        for scratch in free:
+            _remove_tree(scratch)
+
+
+def _remove_tree(path: str) -> None:
+    """Remove a scratch folder as TemporaryDirectory does (read-only folders a cell made included)."""
+    remove = getattr(tempfile.TemporaryDirectory, "_rmtree", None)
+    if remove is not None:
+        remove(path, ignore_errors=True)
+    else:
+        import shutil
+        shutil.rmtree(path, ignore_errors=True)
+
+
+@contextmanager
+def _scratch(config, pool: ScratchPool | None):
+    if pool is not None:
+        with pool.folder() as scratch:
+            yield scratch
+    else:
+        with tempfile.TemporaryDirectory(prefix=f"run-{os.getpid()}-", dir=scratch_folder(config)) as scratch:
+            yield scratch
+
+
 def run_module(project: Project, module: Module, *, until: str | None = None,
-               on_event=None, server: ForkServer | None = None) -> Outcome:
+               on_event=None, server: ForkServer | None = None, scratch_pool: ScratchPool | None = None) -> Outcome:
     """Run the module's cells in order (stopping after cell ``until`` if given).
 
     This is the runner's public entry point, with ``run_many`` (what ``build``, ``check
@@ -264,10 +334,10 @@ def run_module(project: Project, module: Module, *, until: str | None = None,
         cells = cells[: names.index(until) + 1]
     by_name = {c.name: c for c in cells}
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix=f"run-{os.getpid()}-", dir=scratch_folder(config)) as scratch:
+    with _scratch(config, scratch_pool) as scratch:
         figure_dir = Path(scratch, "figures")
-        figure_dir.mkdir()
-        Path(scratch, "cwd").mkdir()
+        figure_dir.mkdir(exist_ok=True)
+        Path(scratch, "cwd").mkdir(exist_ok=True)
         job = {
             "root": str(config.root), "file": str(module.path), "dotted": module.dotted,
             "cwd": str(Path(scratch, "cwd")),
@@ -465,17 +535,38 @@ def preload_for(project: Project, modules: list[Module]) -> list[str]:
     return sorted(HEAVY[t] for t in tops if t in HEAVY)
 
 
+_KEPT: ForkServer | None = None   # serve's fork server (kept_fork_server)
+
+
+@contextmanager
+def kept_fork_server(project: Project):
+    """A fork server kept for the life of ``hugosnip serve``, with the heavy libraries that the
+    site's snippet modules import already imported: a saved module then runs in a fork of it
+    (milliseconds) rather than in a fresh interpreter that imports them again. ``run_many`` uses
+    it while it lives (one that died is replaced, for each run, by what it would do without)."""
+    global _KEPT
+    server = ForkServer(project.config, preload_for(project, list(project.modules.values())))
+    _KEPT = server
+    try:
+        yield server
+    finally:
+        _KEPT = None
+        server.close()
+
+
 def run_many(project: Project, modules: list[Module], jobs: int, on_event=None, on_done=None) -> list[Outcome]:
     """Run modules, ``jobs`` at a time, then those that asked to run alone; results in the order given.
 
     With more than one module, workers are forked from one server that imported the heavy
-    libraries once (``zygote.py``).
+    libraries once (``zygote.py``); under ``serve``, from its kept server, however many.
     """
     jobs = jobs or os.cpu_count() or 1
-    server = ForkServer(project.config, preload_for(project, modules)) if len(modules) > 1 else None
+    kept = _KEPT if _KEPT is not None and _KEPT.alive and _KEPT.root == project.config.root else None
+    server = kept or (ForkServer(project.config, preload_for(project, modules)) if len(modules) > 1 else None)
+    pool = ScratchPool(project.config)
 
     def one(module: Module) -> Outcome:
-        outcome = run_module(project, module, on_event=on_event, server=server)
+        outcome = run_module(project, module, on_event=on_event, server=server, scratch_pool=pool)
         if on_done:
             on_done(outcome)
         return outcome
@@ -488,8 +579,9 @@ def run_many(project: Project, modules: list[Module], jobs: int, on_event=None, 
         kill_all()
         raise
     finally:
-        if server:
+        if server and server is not kept:
             server.close()
+        pool.close()
     by_ref = {o.module.ref: o for o in results}
     return [by_ref[m.ref] for m in modules]
 

@@ -1,8 +1,9 @@
 """``hugosnip serve``: Hugo's live server, with snippets re-run as they are saved.
 
-It watches ``content/`` and the snippet folder (polling, every 0.1 s). After a save it applies the
-build's rules (only the modules that depend on the saved file run), writes the results, and Hugo
-reloads the browser. A failing snippet does not stop anything: its error goes to
+It watches ``content/`` and the snippet folder: woken by the file system's events (inotify, on
+Linux, through ctypes), elsewhere every 0.1 s. After a save it applies the build's rules (only the
+modules that depend on the saved file run, forked from a server kept for serve's life with the
+libraries the snippets import already imported), writes the results, and Hugo reloads the browser. A failing snippet does not stop anything: its error goes to
 ``data/hugosnip_serve.json``, which the shortcodes show in the page (under the server only),
 while the last good result stays committed. Ctrl-C stops Hugo and every worker.
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import select
 import signal
 import subprocess
 import sys
@@ -30,6 +32,70 @@ from .run import kill_all
 
 ERRORS_FILE = Path("data", "hugosnip_serve.json")
 POLL = 0.1
+QUIET = 0.015      # a save is often several events (truncate, write, close, rename): wait for the last
+
+
+def _folders(config: Config):
+    for top in (*config.content_paths, config.snippet_dir):
+        for folder, dirs, _ in os.walk(top):
+            dirs[:] = [d for d in dirs if d != "__pycache__" and not d.startswith(".")]
+            yield folder
+
+
+class Watcher:
+    """What wakes serve when a file may have changed: inotify on Linux (ctypes, no dependency),
+    else a poll every POLL seconds. Either way ``watched`` then says what changed."""
+
+    # IN_MODIFY, IN_ATTRIB, IN_CLOSE_WRITE, IN_MOVED_FROM, IN_MOVED_TO, IN_CREATE, IN_DELETE, IN_DELETE_SELF
+    MASK = 0x2 | 0x4 | 0x8 | 0x40 | 0x80 | 0x100 | 0x200 | 0x400
+
+    def __init__(self, config: Config):
+        self.config = config
+        self.fd, self.libc = -1, None
+        if sys.platform.startswith("linux"):
+            try:
+                import ctypes
+                libc = ctypes.CDLL(None, use_errno=True)
+                fd = libc.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC)
+                if fd >= 0:
+                    self.fd, self.libc = fd, libc
+            except (OSError, AttributeError):
+                pass
+        self._watch()
+
+    def _watch(self) -> None:
+        """Watch every folder (again: a folder made since is added; one already watched is kept)."""
+        if self.fd < 0:
+            return
+        for folder in _folders(self.config):
+            if self.libc.inotify_add_watch(self.fd, os.fsencode(folder), self.MASK) < 0:
+                self.close()   # out of watches (fs.inotify.max_user_watches): poll instead
+                return
+
+    def _drain(self) -> bool:
+        got = False
+        while True:
+            try:
+                got = bool(os.read(self.fd, 65536)) or got
+            except BlockingIOError:
+                return got
+
+    def wait(self, timeout: float = 1.0) -> None:
+        """Until something may have changed (or ``timeout`` seconds, to look at Hugo)."""
+        if self.fd < 0:
+            time.sleep(POLL)
+            return
+        if not select.select([self.fd], [], [], timeout)[0]:
+            return
+        self._drain()
+        while select.select([self.fd], [], [], QUIET)[0]:
+            self._drain()
+        self._watch()
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
 
 
 def watched(config: Config) -> dict[str, tuple[int, int]]:
@@ -94,10 +160,15 @@ def serve(config: Config, port: int = 1313, out=None) -> int:
                             start_new_session=True)
     rebuilt: queue.Queue = queue.Queue()
     threading.Thread(target=_echo_hugo, args=(proc, rebuilt, out, config), daemon=True).start()
+    from .project import Project
+    from .run import kept_fork_server
+    kept = kept_fork_server(Project(config))
+    kept.__enter__()     # left in the finally below
+    watcher = Watcher(config)
     seen = watched(config)
     try:
         while proc.poll() is None:
-            time.sleep(POLL)
+            watcher.wait()
             now = watched(config)
             changed = sorted(p for p in set(now) | set(seen) if now.get(p) != seen.get(p))
             seen = now
@@ -121,7 +192,9 @@ def serve(config: Config, port: int = 1313, out=None) -> int:
     except KeyboardInterrupt:
         return EXIT_OK
     finally:
+        watcher.close()
         kill_all()
+        kept.__exit__(None, None, None)
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGTERM)
             try:

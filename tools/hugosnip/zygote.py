@@ -39,7 +39,10 @@ def main() -> None:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001 - a snippet that needs it will report the error itself
             pass
-    from . import worker  # noqa: F401 - loaded once, before forking
+    if "numpy" in sys.modules:
+        _warm_numpy()
+    from . import worker  # loaded once, before forking
+    worker.ends_with_semicolon("0")  # its tokenizer's patterns compiled once (~1.4 ms on a cell's first value)
     gc.freeze()  # the objects loaded so far are never collected: a worker's GC leaves their pages shared
     children: dict[int, int] = {}
     # A child's end wakes the loop at once (SIGCHLD writes a byte to this pipe).
@@ -93,6 +96,22 @@ def main() -> None:
                 os.killpg(pid, signal.SIGKILL)
             except OSError:
                 pass
+
+
+def _warm_numpy() -> None:
+    """Do once here what numpy does on its first use in a process (BLAS sets up its buffers, the
+    random generators and linear algebra load their parts), so that no worker pays it: on light
+    cells that is a millisecond or more per module. Nothing of it is seen by a snippet: it uses
+    no generator a snippet seeds, and workers start from this state as they did before."""
+    try:
+        import numpy
+        a = numpy.ones((64, 64))
+        numpy.tanh(a @ a.T).sum()
+        numpy.random.default_rng(0).standard_normal(8)
+        numpy.linalg.svd(a[:8, :8], compute_uv=False)
+        numpy.histogram(a.ravel(), bins=4)
+    except Exception:  # noqa: BLE001 - a warm-up only
+        pass
 
 
 def _fork_spare(control: socket.socket, wake: tuple[int, int]) -> tuple[int, socket.socket]:

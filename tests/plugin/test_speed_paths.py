@@ -1,0 +1,193 @@
+"""The shortcuts issue #18 added give what the long way gave: the JUnit report's bytes, a reused
+download, reused scratch folders, serve's kept fork server and its file-system wake-up."""
+
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+from xml.sax.saxutils import escape, quoteattr
+
+import pytest
+
+from hugosnip import report, run
+from hugosnip.config import load
+from hugosnip.project import Project
+from hugosnip.report import Row
+from hugosnip.results import same_archive
+from hugosnip.serve import Watcher
+
+from conftest import write
+
+AWKWARD = ["plain", "a'b", 'a"b', "a'b\"c", "<tag> & 'x'", "tab\there\nline\rend", ""]
+
+
+@pytest.mark.parametrize("text", AWKWARD)
+def test_junit_escapes_as_xml_sax_does(text):
+    assert report._xml(text) == escape(text)
+    assert report._attr(text) == quoteattr(text)
+
+
+def test_junit_report_lists_failures_with_their_detail():
+    rows = [Row("snippets/a.py", "ran", "no result yet", 0.25, 30.0, "ok"),
+            Row("snippets/b'c.py", "failed", "changed <code>", 1.5, 31.0, "raised", 'cell "x" raised', "Trace & more")]
+    assert report.junit(rows) == (
+        '<?xml version="1.0" encoding="utf-8"?>\n<testsuites>\n'
+        '<testsuite name="hugosnip" tests="2" failures="1" errors="0" time="1.750">\n'
+        '<testcase classname="hugosnip" name="snippets/a.py" time="0.250">\n'
+        "<system-out>ran: no result yet</system-out>\n</testcase>\n"
+        "<testcase classname=\"hugosnip\" name=\"snippets/b'c.py\" time=\"1.500\">\n"
+        "<failure type=\"raised\" message='cell \"x\" raised'>Trace &amp; more</failure>\n"
+        "<system-out>failed: changed &lt;code&gt;</system-out>\n</testcase>\n"
+        "</testsuite>\n</testsuites>\n")
+
+
+DOC = {"hugosnip": 1, "file": "snippets/s.py", "module": "snippets.s", "key": "k1", "order": ["a"],
+       "inputs": {"files": {"snippets/s.py": "d1"}, "versions": {"numpy": "2.0"}, "settings": {"seed": 0}},
+       "cells": {"a": {"stdout": "1\n"}}, "objects": {}, "provenance": {"made": "then"},
+       "archive": {"name": "s.zip", "requires": [], "data": "UEsF"}, "checksum": "c"}
+
+
+@pytest.mark.parametrize("change, reused", [
+    ({}, True),
+    ({"key": "k2", "provenance": {"made": "now"}, "checksum": "other"}, True),
+    ({"inputs": {**DOC["inputs"], "versions": {"numpy": "2.1"}}}, True),
+    ({"inputs": {**DOC["inputs"], "files": {"snippets/s.py": "d2"}}}, False),
+    ({"inputs": {**DOC["inputs"], "settings": {"seed": 1}}}, False),
+    ({"cells": {"a": {"stdout": "2\n"}}}, False),
+    ({"order": ["a", "b"]}, False),
+    ({"new_field": 1}, False),
+], ids=["same", "bookkeeping", "versions", "files", "seed", "output", "order", "a-new-field"])
+def test_a_download_is_reused_only_when_made_of_the_same(change, reused):
+    new = {k: v for k, v in {**DOC, **change}.items() if k != "archive"}
+    assert same_archive(new, DOC) == (DOC["archive"] if reused else None)
+
+
+def test_no_download_to_reuse_without_a_previous_one():
+    new = {k: v for k, v in DOC.items() if k != "archive"}
+    assert same_archive(new, None) is None
+    assert same_archive(new, new) is None
+
+
+def test_a_scratch_folder_is_reused_when_its_cell_left_nothing(site):
+    pool = run.ScratchPool(load(site))
+    with pool.folder() as first:
+        os.mkdir(os.path.join(first, "cwd"))
+        os.mkdir(os.path.join(first, "figures"))
+        write(Path(first, "figures", "0123456789abcdef.svg"), "<svg/>")
+    with pool.folder() as second:
+        assert second == first
+        assert os.listdir(os.path.join(second, "figures")) == []
+        write(Path(second, "cwd", "left.txt"), "a cell's file")
+    assert not os.path.exists(first)   # what a cell left is never seen by the next module
+    with pool.folder() as third:
+        assert third != first
+        os.mkdir(os.path.join(third, "cwd"))
+        os.mkdir(os.path.join(third, "figures"))
+    pool.close()
+    assert not os.path.exists(third)
+
+
+def test_run_many_leaves_no_scratch_folder(site):
+    for name in ("a", "b", "c"):
+        write(site / f"snippets/{name}.py", f"# %% x\nopen('here.txt', 'w').write('{name}')\nprint(open('here.txt').read())\n")
+    project = Project(load(site))
+    modules = [project.load(site / f"snippets/{name}.py") for name in ("a", "b", "c")]
+    outcomes = run.run_many(project, modules, 1)
+    assert [o.cells["x"]["stdout"] for o in outcomes] == ["a\n", "b\n", "c\n"]
+    assert list((site / ".hugosnip/scratch").iterdir()) == []
+
+
+def test_serve_kept_fork_server_runs_a_single_module_forked(site):
+    write(site / "snippets/one.py", "# %% x\nimport os\nos.getppid()\n")
+    project = Project(load(site))
+    module = project.load(site / "snippets/one.py")
+    with run.kept_fork_server(project) as server:
+        outcome, = run.run_many(project, [module], 1)
+        assert outcome.ok
+        assert outcome.cells["x"]["value"]["number"] == server.proc.pid   # a child of the fork server
+        again, = run.run_many(project, [module], 1)
+        assert again.cells["x"]["value"] == outcome.cells["x"]["value"]
+        assert server.alive
+    assert run._KEPT is None
+    alone, = run.run_many(project, [module], 1)   # without serve: a fresh interpreter, as before
+    assert alone.cells["x"]["value"]["number"] != server.proc.pid
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="inotify is Linux's")
+@pytest.mark.parametrize("where", ["snippets/s.py", "content/posts/new.md", "snippets/deep/er/m.py"])
+def test_serve_wakes_on_a_save_without_polling(site, where):
+    (site / "snippets/deep").mkdir(parents=True, exist_ok=True)
+    watcher = Watcher(load(site))
+    try:
+        assert watcher.fd >= 0
+        if where.count("/") > 2:   # a folder made after serve started is watched once seen
+            (site / "snippets/deep/er").mkdir()
+            watcher.wait(timeout=2)
+        timer = threading.Timer(0.3, lambda: write(site / where, "# %% a\nx = 1\n"))
+        timer.start()
+        started = time.monotonic()
+        watcher.wait(timeout=5)
+        woke = time.monotonic() - started
+        timer.join()
+        assert 0.25 < woke < 2.0
+    finally:
+        watcher.close()
+
+
+def test_serve_polls_where_there_is_no_inotify(site, monkeypatch):
+    monkeypatch.setattr(sys, "platform", "darwin")
+    watcher = Watcher(load(site))
+    assert watcher.fd == -1
+    started = time.monotonic()
+    watcher.wait(timeout=5)
+    assert time.monotonic() - started < 1.0   # the 0.1 s poll, not the timeout
+
+
+def test_build_hears_of_stale_modules_before_they_run(site):
+    """`build` stops its early Hugo run then (it would be dropped): only when something is stale."""
+    from hugosnip.build import update
+    heard = []
+    started = len(list((site / "data").rglob("*.json"))) if (site / "data").is_dir() else 0
+
+    def on_stale():
+        heard.append(len(list((site / "data").rglob("*.json"))))
+
+    assert update(load(site), on_stale=on_stale).status == 0
+    assert heard == [started]          # once, before any result was written
+    assert update(load(site), on_stale=on_stale).status == 0
+    assert heard == [started]          # nothing stale: not called
+
+
+@pytest.mark.parametrize("worker, expected", [
+    ("", "status  action       time  peak MB  module          why\n"
+         "ok      ran        1.23 s       12  snippets/a.py   changed\n"
+         "raised  failed          -        -  snippets/bb.py  no result yet\n"),
+    ("tcp://h:1", "status  action       time  peak MB  worker     module          why\n"
+                  "ok      ran        1.23 s       12  tcp://h:1  snippets/a.py   changed\n"
+                  "raised  failed          -        -  -          snippets/bb.py  no result yet\n"),
+], ids=["local", "cluster"])
+def test_build_table_columns(worker, expected):
+    rows = [Row("snippets/a.py", "ran", "changed", 1.234, 12.4, "ok", worker=worker),
+            Row("snippets/bb.py", "failed", "no result yet", 0.0, 0.0, "raised", "m", "d")]
+    assert report.table(rows) == expected
+
+
+@pytest.mark.parametrize("math_in, with_katex", [
+    ("home", {"index.html"}),
+    ("post", {"index.html", "posts/index.html", "2024/03/plain/index.html"}),
+    ("none", set()),
+], ids=["a-list-page-own-content", "a-listed-summary", "nowhere"])
+def test_katex_css_on_the_pages_that_show_math(site, math_in, with_katex):
+    """head.html scans a list's summaries once per list (listed.html): the list's own content counts too."""
+    import subprocess
+    from hugosnip import hugo
+    (site / "content/posts/demo.md").unlink()
+    if math_in == "home":
+        write(site / "content/_index.md", '---\ntitle: "Trang thử"\n---\nTổng $x^2 + 1$ ở trang chủ.\n')
+    if math_in == "post":
+        write(site / "content/posts/plain.md", "---\ntitle: Toán\nslug: plain\ndate: 2024-03-01\n---\nMột công thức $y = x^2$.\n")
+    subprocess.run([hugo.binary(), "--quiet"], cwd=site, check=True, capture_output=True)
+    pages = {"index.html", "posts/index.html", "2024/03/plain/index.html"}
+    shown = {p for p in pages if "katex.min." in (site / "public" / p).read_text(encoding="utf-8")}
+    assert shown == with_katex
