@@ -10,6 +10,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pytest
 
+from hugosnip.capture import stream_text
 from hugosnip import report, run
 from hugosnip.config import load
 from hugosnip.project import Project
@@ -94,7 +95,7 @@ def test_run_many_leaves_no_scratch_folder(site):
     project = Project(load(site))
     modules = [project.load(site / f"snippets/{name}.py") for name in ("a", "b", "c")]
     outcomes = run.run_many(project, modules, 1)
-    assert [o.cells["x"]["stdout"] for o in outcomes] == ["a\n", "b\n", "c\n"]
+    assert [stream_text(o.cells["x"], "stdout") for o in outcomes] == ["a\n", "b\n", "c\n"]
     assert list((site / ".hugosnip/scratch").iterdir()) == []
 
 
