@@ -12,7 +12,8 @@ shows that 0.01 is too large for it. How sure each comparison is: the validation
 16 streams, and the difference between two models is measured on each (a 95 % interval over the
 streams). Each model reads 4.8 million characters (3000 updates of 16 x 100): as many as
 with 1500 updates of 32 streams, at about the same cost, but twice as many steps. Training
-takes about 2 minutes on a quiet core (the `timing` cell prints the real times).
+takes 2 to 4 minutes on one core, with the machine's load (the `timing` cell prints the real
+times).
 
 Run it as a reader would: python -m snippets.part4.char_compare
 """
@@ -107,12 +108,13 @@ T_975 = 2.131                   # Student's t, 97.5 % quantile, 15 degrees of fr
 
 
 @torch.no_grad()
-def stream_bits(net, data, batch=STREAMS, T=200):
-    """Bits per character of each of the `batch` streams (their mean is bits_per_char)."""
+def stream_bits(net, data, batch=STREAMS, T=200, carry=True):
+    """Bits per character of each of the `batch` streams (their mean is bits_per_char;
+    carry=False: the state reset every T characters, as there)."""
     net.eval()
     totals, count, state = torch.zeros(batch, dtype=torch.float64), 0, None
     for x, y in stream_batches(data, batch, T):
-        z, state = net(x, state)
+        z, state = net(x, state if carry else None)
         loss = torch.nn.functional.cross_entropy(z.reshape(-1, z.shape[-1]), y.reshape(-1),
                                                  reduction="none").reshape(y.shape)
         totals += loss.double().sum(dim=1)
@@ -163,6 +165,26 @@ rnn_short, gru_short, lstm_short = (by_context[r][CONTEXTS[0]] for r in SHOWN)
 far_gain = {run: by_context[run][CONTEXTS[-1]] - bpc[run] for run in SHOWN}
 rnn_far_gain, gru_far_gain, lstm_far_gain = (far_gain[r] for r in SHOWN)
 
+# %% far
+# Is one model's gain from the far context larger than another's? The same gain on each
+# of the STREAMS validation streams, and the difference of two models' gains: mean, 95 %
+# interval.
+far_streams = {run: stream_bits(nets[run], val, T=CONTEXTS[-1], carry=False)
+               - per_stream[run] for run in SHOWN}
+
+
+def far_gap(a, b):
+    """Mean of b's far gain minus a's over the streams (bits per character), half-width."""
+    d = far_streams[b] - far_streams[a]
+    return float(d.mean()), float(T_975 * d.std(ddof=1) / np.sqrt(len(d)))
+
+
+far_gaps = {pair: far_gap(*pair) for pair in (("rnn", "gru"), ("rnn", "lstm"))}
+for (a, b), (mean, half) in far_gaps.items():
+    print(f"lợi từ ngữ cảnh xa hơn {CONTEXTS[-1] - 1} ký tự, {NAMES[b]} − {NAMES[a]}: "
+          f"{vi(mean, '+.3f')} ± {vi(half, '.3f')} bit mỗi ký tự (95 %, {STREAMS} đoạn)")
+(far_gru_rnn, far_gru_rnn_ci), (far_lstm_rnn, far_lstm_rnn_ci) = far_gaps.values()
+
 # %% figure echo=false
 # 7 inches wide, the width of the page's column, and no text under 11 pt.
 plt.rcParams.update({"font.size": 11, "legend.fontsize": 11})
@@ -194,8 +216,9 @@ def show(run, temperature, length=LENGTH):
     text = sample(nets[run], corpus, "\n", length, seed=0, temperature=temperature)
     print(f"--- {NAMES[run]} ({vi(bpc[run], '.2f')} bit mỗi ký tự)")
     for line in text.split("\n"):
-        print("\n".join(textwrap.wrap(line, 72, initial_indent="    ", subsequent_indent="    ",
-                                       drop_whitespace=False)) or "    ")
+        pieces = textwrap.wrap(line, 72, initial_indent="    ", subsequent_indent="    ",
+                               drop_whitespace=False)
+        print("\n".join(pieces) or "    ")
 
 
 for run in SHOWN:
@@ -207,11 +230,11 @@ for run in SHOWN:
     show(run, HOT, 240)
 
 # %% words
-# How real are the words? Each model writes WORDS_CHARS characters at each temperature (seed
-# 1, not the samples above); a word (letters and apostrophes) counts as real when it occurs in
-# the training text, in any case; long words (LONG letters or more) are counted apart, since
-# short ones (the, and, my) are easy. A line in capitals is a speaker's name: is it one of
-# the names that head a speech in the training plays?
+# How real are the words? Each model writes WORDS_CHARS characters at each temperature
+# (seed 1, not the samples above); a word (letters and apostrophes) counts as real when it
+# occurs in the training text, in any case; long words (LONG letters or more) are counted
+# apart, since short ones (the, and, my) are easy. A line in capitals is a speaker's name:
+# is it one of the names that head a speech in the training plays?
 import re
 
 WORDS_CHARS, LONG = 4000, 5
@@ -227,7 +250,8 @@ for kappa in (TEMPERATURE, HOT):
         text = sample(nets[run], corpus, "\n", WORDS_CHARS, seed=1, temperature=kappa)
         words = WORD.findall(text)
         long_words = [w for w in words if len(w) >= LONG]
-        real_words[run, kappa] = 100 * sum(w.lower() in known_words for w in words) / len(words)
+        real_words[run, kappa] = (100 * sum(w.lower() in known_words for w in words)
+                                  / len(words))
         real_long[run, kappa] = (100 * sum(w.lower() in known_words for w in long_words)
                                  / len(long_words))
         names = [l for l in text.split("\n")
