@@ -4,13 +4,16 @@ language models of the plays.
 The plays as they are printed (the speaker's name on a line of its own, verse line by line),
 read character by character. Three models with one recurrent layer each
 (snippets/rnn/char_lm.py), the same number of parameters, the same number of Adam updates
-on the same batches: 32 streams of the training plays, 100 characters an update, the state
+on the same batches: 16 streams of the training plays, 100 characters an update, the state
 carried from one update to the next (truncated BPTT), the bias of the LSTM's forget gate
 (of the GRU's update gate) started at 1. The last two plays are the validation text. One
 thread, fixed seeds. The gated models learn at 0.01; the plain RNN at 0.003, after a short probe
 shows that 0.01 is too large for it. How sure each comparison is: the validation text is read as
 16 streams, and the difference between two models is measured on each (a 95 % interval over the
-streams). Training takes about 3 minutes on one core.
+streams). Each model reads 4.8 million characters (3000 updates of 16 x 100): as many as
+with 1500 updates of 32 streams, at about the same cost, but twice as many steps. Training
+takes 2 to 4 minutes on one core, with the machine's load (the `timing` cell prints the real
+times).
 
 Run it as a reader would: python -m snippets.part4.char_compare
 """
@@ -55,10 +58,10 @@ rnn_hidden, gru_hidden, lstm_hidden = (hidden[cell] for cell in CELLS)
 params_spread_pct = 100 * (max(n_params.values()) / min(n_params.values()) - 1)
 
 # %% train timeout=2400
-UPDATES, BATCH, STEPS, LEARNING_RATE, CLIP = 1500, 32, 100, 1e-2, 1.0
+UPDATES, BATCH, STEPS, LEARNING_RATE, CLIP = 3000, 16, 100, 1e-2, 1.0
 RNN_LEARNING_RATE = 3e-3        # the plain RNN's step: 0.01 is too large (the probe below)
-PROBE = 300                     # updates of the probe: the RNN at the gated models' rate
-EVAL_EVERY = 150
+PROBE = 600                     # updates of the probe: the RNN at the gated models' rate
+EVAL_EVERY = 300
 torch.manual_seed(0)
 probe_net = CharLM(K, hidden["rnn"], EMBED, cell="rnn")
 probe = train_char_lm(probe_net, corpus.train, val, PROBE, batch=BATCH, T=STEPS,
@@ -105,12 +108,13 @@ T_975 = 2.131                   # Student's t, 97.5 % quantile, 15 degrees of fr
 
 
 @torch.no_grad()
-def stream_bits(net, data, batch=STREAMS, T=200):
-    """Bits per character of each of the `batch` streams (their mean is bits_per_char)."""
+def stream_bits(net, data, batch=STREAMS, T=200, carry=True):
+    """Bits per character of each of the `batch` streams (their mean is bits_per_char;
+    carry=False: the state reset every T characters, as there)."""
     net.eval()
     totals, count, state = torch.zeros(batch, dtype=torch.float64), 0, None
     for x, y in stream_batches(data, batch, T):
-        z, state = net(x, state)
+        z, state = net(x, state if carry else None)
         loss = torch.nn.functional.cross_entropy(z.reshape(-1, z.shape[-1]), y.reshape(-1),
                                                  reduction="none").reshape(y.shape)
         totals += loss.double().sum(dim=1)
@@ -161,6 +165,26 @@ rnn_short, gru_short, lstm_short = (by_context[r][CONTEXTS[0]] for r in SHOWN)
 far_gain = {run: by_context[run][CONTEXTS[-1]] - bpc[run] for run in SHOWN}
 rnn_far_gain, gru_far_gain, lstm_far_gain = (far_gain[r] for r in SHOWN)
 
+# %% far
+# Is one model's gain from the far context larger than another's? The same gain on each
+# of the STREAMS validation streams, and the difference of two models' gains: mean, 95 %
+# interval.
+far_streams = {run: stream_bits(nets[run], val, T=CONTEXTS[-1], carry=False)
+               - per_stream[run] for run in SHOWN}
+
+
+def far_gap(a, b):
+    """Mean of b's far gain minus a's over the streams (bits per character), half-width."""
+    d = far_streams[b] - far_streams[a]
+    return float(d.mean()), float(T_975 * d.std(ddof=1) / np.sqrt(len(d)))
+
+
+far_gaps = {pair: far_gap(*pair) for pair in (("rnn", "gru"), ("rnn", "lstm"))}
+for (a, b), (mean, half) in far_gaps.items():
+    print(f"lợi từ ngữ cảnh xa hơn {CONTEXTS[-1] - 1} ký tự, {NAMES[b]} − {NAMES[a]}: "
+          f"{vi(mean, '+.3f')} ± {vi(half, '.3f')} bit mỗi ký tự (95 %, {STREAMS} đoạn)")
+(far_gru_rnn, far_gru_rnn_ci), (far_lstm_rnn, far_lstm_rnn_ci) = far_gaps.values()
+
 # %% figure echo=false
 # 7 inches wide, the width of the page's column, and no text under 11 pt.
 plt.rcParams.update({"font.size": 11, "legend.fontsize": 11})
@@ -185,10 +209,64 @@ fig.tight_layout()
 # Lines longer than the page's code column are wrapped (each piece indented by 4).
 import textwrap
 
-TEMPERATURE, LENGTH = 0.8, 320
-for run in SHOWN:
-    text = sample(nets[run], corpus, "\n", LENGTH, seed=0, temperature=TEMPERATURE)
+TEMPERATURE, HOT, LENGTH = 0.5, 0.8, 320      # HOT: the temperature of the cell `hot`
+
+
+def show(run, temperature, length=LENGTH):
+    text = sample(nets[run], corpus, "\n", length, seed=0, temperature=temperature)
     print(f"--- {NAMES[run]} ({vi(bpc[run], '.2f')} bit mỗi ký tự)")
     for line in text.split("\n"):
-        print("\n".join(textwrap.wrap(line, 72, initial_indent="    ", subsequent_indent="    ",
-                                       drop_whitespace=False)) or "    ")
+        pieces = textwrap.wrap(line, 72, initial_indent="    ", subsequent_indent="    ",
+                               drop_whitespace=False)
+        print("\n".join(pieces) or "    ")
+
+
+for run in SHOWN:
+    show(run, TEMPERATURE)
+
+# %% hot
+# The same draws at the higher temperature: more varied, more invented words.
+for run in SHOWN:
+    show(run, HOT, 240)
+
+# %% words
+# How real are the words? Each model writes WORDS_CHARS characters at each temperature
+# (seed 1, not the samples above); a word (letters and apostrophes) counts as real when it
+# occurs in the training text, in any case; long words (LONG letters or more) are counted
+# apart, since short ones (the, and, my) are easy. A line in capitals is a speaker's name:
+# is it one of the names that head a speech in the training plays?
+import re
+
+WORDS_CHARS, LONG = 4000, 5
+WORD = re.compile(r"[A-Za-z']*[A-Za-z]")
+train_text = corpus.decode(corpus.train)
+known_words = {w.lower() for w in WORD.findall(train_text)}
+heads = (b.split("\n", 1)[0] for b in train_text.split("\n\n"))
+known_names = {h for h in heads if h and h == h.upper()}
+real_words, real_long, real_names, n_names = {}, {}, {}, {}
+print("phần trăm từ có thật   " + "".join(f"{NAMES[r]:>8}" for r in SHOWN))
+for kappa in (TEMPERATURE, HOT):
+    for run in SHOWN:
+        text = sample(nets[run], corpus, "\n", WORDS_CHARS, seed=1, temperature=kappa)
+        words = WORD.findall(text)
+        long_words = [w for w in words if len(w) >= LONG]
+        real_words[run, kappa] = (100 * sum(w.lower() in known_words for w in words)
+                                  / len(words))
+        real_long[run, kappa] = (100 * sum(w.lower() in known_words for w in long_words)
+                                 / len(long_words))
+        names = [l for l in text.split("\n")
+                 if len(re.sub("[^A-Za-z]", "", l)) > 1 and l == l.upper()]
+        if kappa == TEMPERATURE:
+            n_names[run] = len(names)
+            real_names[run] = sum(n in known_names for n in names)
+    print(f"κ = {vi(kappa, '.1f')}, mọi từ       "
+          + "".join(vi(real_words[r, kappa], "8.0f") for r in SHOWN))
+    print(f"κ = {vi(kappa, '.1f')}, từ ≥ {LONG} chữ   "
+          + "".join(vi(real_long[r, kappa], "8.0f") for r in SHOWN))
+print(f"tên người nói có thật (κ = {vi(TEMPERATURE, '.1f')}): "
+      + ", ".join(f"{NAMES[r]} {real_names[r]}/{n_names[r]}" for r in SHOWN))
+rnn_real, gru_real, lstm_real = (real_words[r, TEMPERATURE] for r in SHOWN)
+rnn_long, gru_long, lstm_long = (real_long[r, TEMPERATURE] for r in SHOWN)
+rnn_long_hot, gru_long_hot, lstm_long_hot = (real_long[r, HOT] for r in SHOWN)
+names_real = sum(real_names.values())
+names_total = sum(n_names.values())
