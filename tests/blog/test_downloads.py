@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 
 from hugosnip import config as hugosnip_config
+from hugosnip.capture import stream_text
 from hugosnip.compare import same_text
 from hugosnip.run import THREAD_VARIABLES
 
@@ -84,8 +85,8 @@ def compare_notebook(doc: dict, nb, rtol: float) -> list[str]:
         varies = want["options"].get("varies", False)
         stdout = "".join(o.get("text", "") for o in cell.outputs
                          if o.output_type == "stream" and o.name == "stdout")
-        if not same_text(want["stdout"], stdout, cell_rtol, varies):
-            problems.append(f"{name}: stdout {stdout!r}, committed {want['stdout']!r}")
+        if not same_text(stream_text(want, "stdout"), stdout, cell_rtol, varies):
+            problems.append(f"{name}: stdout {stdout!r}, committed {stream_text(want, 'stdout')!r}")
         errors = [o for o in cell.outputs if o.output_type == "error"]
         if want["error"]:
             got = f"{errors[0].ename}: {errors[0].evalue}" if errors else "no error"
@@ -98,10 +99,11 @@ def compare_notebook(doc: dict, nb, rtol: float) -> list[str]:
                      if o.output_type == "execute_result"]
             if not shown or not same_text(want["value"]["repr"], shown[0], cell_rtol, varies):
                 problems.append(f"{name}: value {shown}, committed {want['value']['repr']!r}")
-        figures = [o for o in cell.outputs if o.output_type == "display_data"
-                   and {"image/png", "image/svg+xml"} & set(o.data)]
-        if len(figures) != len(want["figures"]):
-            problems.append(f"{name}: {len(figures)} figure(s), committed {len(want['figures'])}")
+        images = [o for o in cell.outputs if o.output_type in ("display_data", "execute_result")
+                  and {"image/png", "image/jpeg", "image/svg+xml"} & set(o.data)]
+        committed = [o for o in want["outputs"] if any(isinstance(v, dict) for v in o.get("data", {}).values())]
+        if len(images) != len(committed):
+            problems.append(f"{name}: {len(images)} image output(s), committed {len(committed)}")
     return problems
 
 
@@ -119,18 +121,19 @@ def compare_module_run(doc: dict, run: subprocess.CompletedProcess, rtol: float)
         if cell["error"] and not any(same_text(cell["error"], line, rtol, False)
                                      for line in run.stderr.splitlines()):
             problems.append(f"{name}: stderr does not show the expected error {cell['error']!r}")
-    if all(not c["stdout"] or c["stdout"].endswith("\n") for c in cells):
+    printed = [stream_text(c, "stdout") for c in cells]
+    if all(not p or p.endswith("\n") for p in printed):
         lines = run.stdout.splitlines(keepends=True)
-        for name, cell in zip(doc["order"], cells):
-            count = len(cell["stdout"].splitlines())
+        for name, cell, text in zip(doc["order"], cells, printed):
+            count = len(text.splitlines())
             got, lines = "".join(lines[:count]), lines[count:]
-            if not same_text(cell["stdout"], got, cell["options"].get("rtol") or rtol,
+            if not same_text(text, got, cell["options"].get("rtol") or rtol,
                              cell["options"].get("varies", False)):
-                problems.append(f"{name}: printed {got!r}, committed {cell['stdout']!r}")
+                problems.append(f"{name}: printed {got!r}, committed {text!r}")
         if lines:
             problems.append(f"printed more than the cells did: {''.join(lines)[:500]!r}")
     else:
-        want = "".join(c["stdout"] for c in cells)
+        want = "".join(printed)
         varies = any(c["options"].get("varies") for c in cells)
         if not same_text(want, run.stdout, rtol, varies):
             problems.append(f"printed {run.stdout!r}, committed {want!r}")
@@ -310,7 +313,8 @@ def test_a_changed_output_is_caught(built, tmp_path):
     """The comparison can fail: a committed result that no longer matches what the module prints."""
     config = hugosnip_config.load(built)
     doc = load_doc(built, "pkg/seeded.py")
-    doc["cells"]["draw"]["stdout"] = "0.1 0.2 3\n"
+    (printed,) = [o for o in doc["cells"]["draw"]["outputs"] if o["output_type"] == "stream"]
+    printed["text"] = "0.1 0.2 3\n"
     doc["cells"]["after"]["value"]["repr"] = "2.0"
     problems = run_download(built / "public/hugosnip/run/pkg-seeded.zip", doc, config, tmp_path, 120)
     assert problems == [

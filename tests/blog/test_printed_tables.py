@@ -16,6 +16,8 @@ import re
 
 import pytest
 
+from hugosnip.capture import stream_text
+
 from blogsite import REPO
 
 RESULTS = sorted((REPO / "data/hugosnip").glob("part*/*.json"))
@@ -28,7 +30,7 @@ def outputs():
     for path in RESULTS:
         doc = json.loads(path.read_text(encoding="utf-8"))
         for name in doc.get("order", []):
-            text = doc["cells"][name]["stdout"]
+            text = stream_text(doc["cells"][name], "stdout")
             if text:
                 yield f"{path.relative_to(REPO)}:{name}", text
 
@@ -100,7 +102,7 @@ def test_the_checks_catch_the_old_memory_table():
 
 def test_the_memory_table_has_six_cells_of_two_seeds_a_row():
     doc = json.loads((REPO / "data/hugosnip/part3/memory.json").read_text(encoding="utf-8"))
-    rows = doc["cells"]["table"]["stdout"].split("\n\n")[0].splitlines()[2:]
+    rows = stream_text(doc["cells"]["table"], "stdout").split("\n\n")[0].splitlines()[2:]
     for row in rows:
         cells = re.findall(r"\d,\d\d/\d,\d\d", row)
         assert len(cells) == 6 and row.split("  ")[0].strip() in ("RNN (tanh)", "LSTM", "GRU",

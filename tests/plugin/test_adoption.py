@@ -117,7 +117,8 @@ def test_the_example_post_shows_code_output_value_and_figure(adopted, kind):
     assert "<pre class=\"hugosnip-stdout\" tabindex=\"0\"><code> 1     1\n 2     2\n 3     6\n 4    24\n 5   120\n 6   720\n" in html
     assert '<span class="hugosnip-value">873</span>' in html
     prefix = "/blog/" if kind == "subpath" else "/"
-    assert re.search(rf'<img src="{prefix}hugosnip/[0-9a-f]{{16}}\.svg" alt="A plot of tanh\(x\) from -3 to 3"', html)
+    assert re.search(rf'<img src="{prefix}hugosnip/[0-9a-f]{{16}}\.svg" width="\d+" height="\d+" '
+                     r'alt="A plot of tanh\(x\) from -3 to 3"', html)
     assert re.search(rf'<link rel="stylesheet" href="{prefix}css/hugosnip\.min\.[0-9a-f]+\.css"', html)
 
 

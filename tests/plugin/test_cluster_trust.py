@@ -93,14 +93,21 @@ ATTACKS = {
     "figure-path-traversal": ({"figures": {"../../EVIL_IN_SITE.md": "evil"}},
                               "cell 'setup' names a figure that is not <16 hex digits>.svg"),
     "figure-outside-the-site": ({"figures": {"../../../outside/EVIL_OUTSIDE.txt": "evil"}},
-                                "cell 'setup' names a figure that is not <16 hex digits>.svg"),
+                                "cell 'setup' names a figure that is not <16 hex digits>.svg, .png or .jpg"),
     "forged-figure-hash": ({"figures": {"0123456789abcdef.svg": "<svg>forged</svg>"}},
                            "figure 0123456789abcdef.svg's bytes are not those its name was made from"),
-    "oversized-output": ({"cell": {"stdout": "x" * 300_000}},
+    "oversized-output": ({"cell": {"outputs": [{"output_type": "stream", "name": "stdout", "text": "x" * 300_000}]}},
                          "cell 'setup''s stdout is over 200256 bytes (output_limit)"),
     "markup-in-the-host": ({"set": {"host": "<script>alert(1)</script>"}},
                            "host '<script>alert(1)</script>' is not a valid name"),
-    "stdout-not-text": ({"cell": {"stdout": 5}}, "cell 'setup''s stdout is not text (int)"),
+    "stdout-not-text": ({"cell": {"outputs": [{"output_type": "stream", "name": "stdout", "text": 5}]}},
+                        "cell 'setup''s output 1's text is not text (int)"),
+    "html-past-the-limit": ({"cell": {"outputs": [{"output_type": "display_data", "data": {
+        "text/html": "<p>" * 70_000, "text/plain": "x"}}]}},
+        "cell 'setup''s HTML, Markdown, LaTeX and JSON outputs are over 200000 bytes (output_limit)"),
+    "image-by-a-path": ({"cell": {"outputs": [{"output_type": "display_data", "data": {
+        "image/png": {"file": "../../x.png", "width": 1, "height": 1}, "text/plain": "x"}}]}},
+        "cell 'setup''s output 1's image/png names a file that is not <16 hex digits>.png"),
     "problem-of-another-kind": ({"set": {"problem": ["environment_problem", "snippets/demo.py", 1, "x", []]}},
                                 "its problem is of a kind the runner does not report ('environment_problem')"),
 }
@@ -182,10 +189,12 @@ def test_a_worker_that_never_answers_meets_the_deadline(built_site, cli, hostile
 def good_result(site: Path) -> tuple[dict, object]:
     project = Project(load(site))
     module = project.modules["demo.py"]
-    cells = {c.name: {"stdout": "", "stderr": "", "truncated": False, "value": None, "vars": {},
+    cells = {c.name: {"outputs": [], "truncated": False, "value": None, "vars": {},
                       "figures": [], "error": ""} for c in module.cells}
     first = module.cells[0].name
     cells[first]["figures"] = [GOOD_NAME]
+    cells[first]["outputs"] = [{"output_type": "display_data", "metadata": {"figure": True}, "data": {
+        "image/svg+xml": {"file": GOOD_NAME, "width": 10, "height": 10}, "text/plain": "<Figure size 10x10>"}}]
     data = {"worker": "tcp://127.0.0.1:4000", "host": "build-1", "device": "AMD EPYC 7B13",
             "cells": cells, "durations": dict.fromkeys(cells, 0.1), "figures": {GOOD_NAME: GOOD_SVG.encode()},
             "duration": 0.2, "wall": 0.3, "peak_kb": 1000, "problem": None}
@@ -224,7 +233,13 @@ def _break(data: dict, how: str) -> None:
     elif how == "figure-as-text":
         data["figures"][GOOD_NAME] = GOOD_SVG
     elif how == "oversized-stderr":
-        data["cells"][first]["stderr"] = "é" * 150_000
+        data["cells"][first]["outputs"].append({"output_type": "stream", "name": "stderr", "text": "é" * 150_000})
+    elif how == "figure-not-in-the-outputs":
+        data["cells"][first]["outputs"] = []
+    elif how == "unknown-mime-type":
+        data["cells"][first]["outputs"][0]["data"]["text/javascript"] = "alert(1)"
+    elif how == "bad-image-size":
+        data["cells"][first]["outputs"][0]["data"]["image/svg+xml"]["width"] = -1
     elif how == "unknown-cell":
         data["cells"]["evil"] = data["cells"][first]
     elif how == "missing-cell-without-problem":
@@ -250,7 +265,7 @@ def _break(data: dict, how: str) -> None:
         data.clear()
 
 
-BROKEN = ["traversal", "slash-in-a-hex-name", "forged", "figure-not-named-by-a-cell", "figure-as-text",
+BROKEN = ["traversal", "slash-in-a-hex-name", "figure-not-in-the-outputs", "unknown-mime-type", "bad-image-size", "forged", "figure-not-named-by-a-cell", "figure-as-text",
           "oversized-stderr", "unknown-cell", "missing-cell-without-problem", "extra-field",
           "negative-duration", "nan-number", "problem-file-outside", "host-with-newline",
           "worker-not-an-address", "refusal-of-an-unknown-version", "not-a-dict"]
@@ -272,7 +287,7 @@ def test_the_refusal_is_exit_10_and_names_the_reason(built_site):
     assert outcome.problem.code == EXIT_ENVIRONMENT
     assert outcome.problem.render().splitlines()[0] == (
         "snippets/demo.py: the result sent by the Dask worker tcp://127.0.0.1:4000 is refused: cell 'setup' "
-        "names a figure that is not <16 hex digits>.svg")
+        "names a figure that is not <16 hex digits>.svg, .png or .jpg")
 
 
 def test_store_refuses_a_figure_name_that_is_not_a_hash(built_site):

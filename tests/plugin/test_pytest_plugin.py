@@ -35,13 +35,13 @@ def test_output_is_compared_with_the_committed_result(site, cli):
     from hugosnip import store
     path = site / "data/hugosnip/demo.json"
     doc = store.load(path)
-    doc["cells"]["answer"]["stdout"] = "x = 41\n"
+    doc["cells"]["answer"]["outputs"][0]["text"] = "x = 41\n"
     path.write_text(store.dumps(doc))
     run = pytest_in(site, "snippets/demo.py")
     assert run.returncode == 1
     assert ("snippets/demo.py#answer: output differs from the committed result\n"
-            "--- snippets/demo.py#answer stdout (committed)\n"
-            "+++ snippets/demo.py#answer stdout (re-run)\n"
+            "--- snippets/demo.py#answer output 1 (stdout) (committed)\n"
+            "+++ snippets/demo.py#answer output 1 (stdout) (re-run)\n"
             "@@ -1 +1 @@\n"
             "-x = 41\n"
             "+x = 42") in run.stdout

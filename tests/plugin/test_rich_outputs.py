@@ -5,6 +5,7 @@ import base64
 import hashlib
 import importlib.util
 import json
+import re
 import subprocess
 import sys
 
@@ -187,6 +188,29 @@ def test_sanitising_without_nh3_is_an_error_naming_the_cell(site, monkeypatch):
     assert outcome.cells == {}
 
 
+def test_sanitising_without_nh3_names_the_setting(site, monkeypatch):
+    config = site / "config.toml"
+    config.write_text(config.read_text().replace("[params.hugosnip]", '[params.hugosnip]\n  html = "sanitise"'))
+    line = config.read_text().splitlines().index('  html = "sanitise"') + 1
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "nh3" else real(name, *a))
+    outcome = run(site, "# %% c\nx = 1\n")
+    assert outcome.problem.render() == (
+        f'config.toml:{line}: [params.hugosnip].html is "sanitise", which cleans HTML outputs with nh3, and nh3 '
+        "is not installed\n    install it: pip install 'hugosnip[sanitise]' (or pip install nh3)")
+
+
+@pytest.mark.parametrize("setting, value", [("figure_format", '"png"'), ("html", '"sanitise"')])
+def test_the_settings_that_change_outputs_are_keyed(built_site, setting, value):
+    config = built_site / "config.toml"
+    config.write_text(config.read_text().replace("[params.hugosnip]", f"[params.hugosnip]\n  {setting} = {value}"))
+    stale = {e.module.rel: e.reasons for e in plan.make_plan(Project(load(built_site))).stale}
+    want = value.strip('"')
+    default = {"figure_format": "svg", "html": "trusted"}[setting]
+    assert stale == {rel: [f"{setting} {default} -> {want}"] for rel in
+                     ("snippets/demo.py", "snippets/other.py", "snippets/pkg/user.py", "snippets/plot.py")}
+
+
 def test_rich_text_past_the_output_limit_is_dropped_with_a_note(site):
     outcome = run(site, "# %% c\nfrom hugosnip.display import display, HTML\n"
                         "display(HTML('<p>' + 'x' * 50 + '</p>'))\ndisplay(HTML('<p>' + 'y' * 50 + '</p>'))\n",
@@ -231,6 +255,22 @@ def test_ipython_display_is_captured_too(site):
             for o in outcome.cells["c"]["outputs"]] == [
         ("stream", {}), ("display_data", {"text/html": "<b>h</b>"}), ("display_data", {"text/latex": "$y$"}),
         ("display_data", {"text/markdown": "**m**"})]
+
+
+@pytest.mark.parametrize("module", ["IPython.display", "hugosnip.display"])
+def test_image_objects_from_bytes_are_files_with_their_size(site, module):
+    needs("PIL")
+    if module.startswith("IPython"):
+        needs("IPython")
+    outcome = run(site, f"# %% c\nimport io\nfrom PIL import Image as P\nfrom {module} import Image, display\n"
+                        "jpeg, png = io.BytesIO(), io.BytesIO()\nP.new('RGB', (5, 4), 'green').save(jpeg, format='JPEG')\n"
+                        "P.new('RGB', (6, 2), 'green').save(png, format='PNG')\n"
+                        "display(Image(data=jpeg.getvalue()))\ndisplay(Image(data=png.getvalue(), format='png'))\n")
+    cell = outcome.cells["c"]
+    shown = [next((m, (p["width"], p["height"])) for m, p in o["data"].items() if m != "text/plain")
+             for o in cell["outputs"]]
+    assert shown == [("image/jpeg", (5, 4)), ("image/png", (6, 2))]
+    assert [name[16:] for name in cell["figures"]] == [".jpg", ".png"]
 
 
 def test_the_worker_imports_no_library_the_snippet_did_not(site):
@@ -413,6 +453,7 @@ def test_the_page_shows_each_output_in_order(site, cli):
     assert -1 not in at, [part for part, n in zip(expected, at) if n == -1]
     assert at == sorted(at)
     assert "<script>alert(1)" not in page
+    assert re.search(r'<link[^>]+href="[^"]*katex[^"]*\.css"', page), "a LaTeX output links KaTeX's CSS"
     assert (site / "public/hugosnip" / png["file"]).read_bytes() == (site / "assets/hugosnip" / png["file"]).read_bytes()
 
 
@@ -428,6 +469,34 @@ def test_a_sites_mime_priority_changes_what_the_page_shows(site, cli):
     page = (site / "public/2024/01/rich/index.html").read_text(encoding="utf-8")
     assert '<pre class="hugosnip-repr" tabindex="0"><code>&lt;hugosnip.display.HTML object&gt;</code></pre>' in page
     assert "<b>bold</b>" not in page
+
+
+def test_an_image_no_result_names_any_more_is_removed(site, cli):
+    write(site / "snippets/pic.py", "# %% c figure_format=png\nimport matplotlib.pyplot as plt\nplt.plot([1])\n")
+    assert cli(site, "build", "--no-hugo").status == 0
+    (old,) = store.load(site / "data/hugosnip/pic.json")["cells"]["c"]["figures"]
+    assert old.endswith(".png") and (site / "assets/hugosnip" / old).is_file()
+    write(site / "snippets/pic.py", "# %% c\nimport matplotlib.pyplot as plt\nplt.plot([1])\n")
+    assert cli(site, "build", "--no-hugo").status == 0
+    (new,) = store.load(site / "data/hugosnip/pic.json")["cells"]["c"]["figures"]
+    assert new.endswith(".svg") and (site / "assets/hugosnip" / new).is_file()
+    assert not (site / "assets/hugosnip" / old).exists()
+
+
+def test_a_damaged_png_is_found_and_remade(site, cli):
+    needs("PIL")
+    write(site / "snippets/pic.py", "# %% c\nfrom PIL import Image\nImage.new('RGB', (2, 2), 'red')\n")
+    assert cli(site, "build", "--no-hugo").status == 0
+    (name,) = store.load(site / "data/hugosnip/pic.json")["cells"]["c"]["figures"]
+    path = site / "assets/hugosnip" / name
+    good = path.read_bytes()
+    path.write_bytes(good[:-4])
+    done = cli(site, "check")
+    assert done.status == 1
+    assert (f"data/hugosnip/pic.json: stale result of snippets/pic.py: its figure assets/hugosnip/{name} is damaged "
+            "(its content is not the figure its name was made from)") in done.err.splitlines()
+    assert cli(site, "build", "--no-hugo").status == 0
+    assert path.read_bytes() == good
 
 
 def test_display_outside_a_build_prints_the_text_form():

@@ -110,8 +110,8 @@ def outputs_result(outputs, what: str, output_limit: int) -> tuple[str, list[str
         if kind == "stream":
             if set(output) != {"output_type", "name", "text"} or output["name"] not in streamed:
                 return f"{at} is not a stream (stdout or stderr, and its text)", images
-            if (why := _text(output["text"], output_limit + NOTE, f"{at}'s text")):
-                return why, images
+            if not isinstance(output["text"], str):
+                return f"{at}'s text is not text ({type(output['text']).__name__})", images
             streamed[output["name"]] += len(output["text"].encode("utf-8", "replace"))
             if streamed[output["name"]] > output_limit + NOTE:
                 return f"{what}'s {output['name']} is over {output_limit + NOTE} bytes (output_limit)", images
