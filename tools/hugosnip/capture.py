@@ -185,6 +185,8 @@ class Outputs:
         notes: list[str] = []
         if "image/png" in data and "image/jpeg" in data:
             data = {k: v for k, v in data.items() if k != "image/jpeg"}   # one raster image is enough
+        if any(m in data for m in CHART_TYPES):   # a chart's HTML form loads its scripts (random ids): its spec is kept
+            data = {k: v for k, v in data.items() if k != "text/html"}
         for mime, value in data.items():
             if mime not in KEPT:
                 continue
