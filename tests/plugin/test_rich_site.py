@@ -116,7 +116,7 @@ def test_the_page_shows_each_output_in_order(rich_site):
     for cell, kind, spec in (("plotly", "plotly", plotly["application/vnd.plotly.v1+json"]),
                              ("altair", "vega", altair["application/vnd.vegalite.v6+json"])):
         found = re.search(rf'<figure class="hugosnip-chart" id="hugosnip-chart-gallery-{cell}-2" '
-                          rf'data-hugosnip-chart="{kind}">\n<div class="hugosnip-chart-view" data-spec="([^"]*)"></div>\n'
+                          rf'data-hugosnip-chart="{kind}" tabindex="0">\n<div class="hugosnip-chart-view" data-spec="([^"]*)"></div>\n'
                           r'<img class="hugosnip-img hugosnip-chart-static" src="/hugosnip/([0-9a-f]{16})\.svg" '
                           r'width="(\d+)" height="(\d+)" alt="([^"]+)" loading="lazy">', html)
         assert found, cell
@@ -247,6 +247,10 @@ def test_each_output_is_rendered_and_the_charts_are_drawn(rich_site, served, bro
         require(AXE.exists(), "axe-core is not installed (npm ci)")
         v.page.add_script_tag(path=str(AXE))
         assert v.page.evaluate(AXE_SERIOUS) == []
+        v.page.set_viewport_size({"width": 360, "height": 740})   # a phone: wide charts scroll in their box
+        v.page.wait_for_timeout(200)
+        assert v.page.evaluate(AXE_SERIOUS) == []
+        assert v.page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
         assert (v.errors, v.outside) == ([], [])
     finally:
         v.close()

@@ -20,6 +20,10 @@
   function drawPlotly(figure, view, dark) {
     var spec = JSON.parse(view.getAttribute("data-spec"));
     var layout = spec.layout || {};
+    if (layout.width && layout.width > figure.clientWidth) {   // narrower than asked: fit the page
+      delete layout.width;
+      layout.autosize = true;
+    }
     if (dark) {
       var fg = colour(view, "--hugosnip-fg"), grid = colour(view, "--hugosnip-border");
       layout.paper_bgcolor = "rgba(0,0,0,0)";
