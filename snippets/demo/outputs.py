@@ -42,8 +42,8 @@ ax.set_title("Ma trận ngẫu nhiên 12 × 40")
 import plotly.graph_objects as go
 
 xs = np.linspace(-3, 3, 61)
-go.Figure([go.Scatter(x=xs, y=np.tanh(xs), name="tanh(x)"),
-           go.Scatter(x=xs, y=1 - np.tanh(xs) ** 2, name="1 − tanh²(x)")],
+go.Figure([go.Scatter(x=xs.tolist(), y=np.tanh(xs).round(4).tolist(), name="tanh(x)"),
+           go.Scatter(x=xs.tolist(), y=(1 - np.tanh(xs) ** 2).round(4).tolist(), name="1 − tanh²(x)")],
           layout={"width": 560, "height": 320, "margin": {"t": 30}})
 
 # %% altair

@@ -26,10 +26,9 @@ VEGALITE = ("application/vnd.vegalite.v6+json", "application/vnd.vegalite.v5+jso
             "application/vnd.vegalite.v4+json")
 KINDS = {PLOTLY: "plotly", **{mime: "vega" for mime in VEGALITE}}
 
-# The scripts a kind needs, under assets/hugosnip/js/ (chart.html names the same files).
+# The scripts a kind needs, under assets/hugosnip/js/ (chart-scripts.html names the same files).
 SCRIPTS = {"plotly": "plotly.min.js", "vega": "vega-embed.min.js"}
 PACKAGES = {"plotly": "plotly", "vega": "vl-convert-python"}
-SCRIPT_FOLDER = Path("assets", "hugosnip", "js")
 DEFAULT_SIZE = (700, 450)   # Plotly's image when its layout gives no width/height (px)
 CHROMIUM = "/usr/bin/chromium"
 
@@ -203,12 +202,13 @@ def is_current(kind: str, path: Path) -> bool:
 
 
 def script_path(config, kind: str) -> Path:
-    return config.root / SCRIPT_FOLDER / SCRIPTS[kind]
+    return config.figure_dir / "js" / SCRIPTS[kind]
 
 
-def _missing_package(kind: str) -> str:
+def _missing_package(config, kind: str) -> str:
+    rel = script_path(config, kind).relative_to(config.root).as_posix()
     return (f"results show {kind} charts but {PACKAGES[kind]} is not installed here, so "
-            f"{(SCRIPT_FOLDER / SCRIPTS[kind]).as_posix()} cannot be written: pip install {PACKAGES[kind]}")
+            f"{rel} cannot be written: pip install {PACKAGES[kind]}")
 
 
 def update_scripts(config, docs) -> tuple[bool, list[str]]:
@@ -228,7 +228,7 @@ def update_scripts(config, docs) -> tuple[bool, list[str]]:
                 continue
             data = script_bytes(kind)
         except ImportError:
-            warnings.append(_missing_package(kind))
+            warnings.append(_missing_package(config, kind))
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
         store.write_atomic(path, data)
