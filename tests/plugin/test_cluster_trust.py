@@ -57,6 +57,8 @@ def hostile(task):
     for fig, text in mode.get("figures", {}).items():
         data["figures"][fig] = text.encode()
         cells[name]["figures"].append(fig)
+        cells[name]["outputs"].append({"output_type": "display_data", "data": {
+            "image/svg+xml": {"file": fig, "width": 1, "height": 1}, "text/plain": "<Figure>"}})
     return data
 
 
@@ -91,7 +93,7 @@ GOOD_NAME, GOOD_SVG = svg("<svg/>")
 # (what the worker changes, the reason printed after "is refused: ")
 ATTACKS = {
     "figure-path-traversal": ({"figures": {"../../EVIL_IN_SITE.md": "evil"}},
-                              "cell 'setup' names a figure that is not <16 hex digits>.svg"),
+                              "cell 'setup' names a figure that is not <16 hex digits>.svg, .png or .jpg"),
     "figure-outside-the-site": ({"figures": {"../../../outside/EVIL_OUTSIDE.txt": "evil"}},
                                 "cell 'setup' names a figure that is not <16 hex digits>.svg, .png or .jpg"),
     "forged-figure-hash": ({"figures": {"0123456789abcdef.svg": "<svg>forged</svg>"}},

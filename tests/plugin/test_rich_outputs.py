@@ -87,6 +87,11 @@ class Nothing:
 
 class Quiet:
     def _repr_html_(self): return '<p>only html</p>'
+
+class NotAPng:
+    def _repr_png_(self): return b'not a png at all'
+    def _repr_markdown_(self): return 'text instead'
+    def __repr__(self): return 'NotAPng()'
 """
 
 
@@ -99,7 +104,9 @@ class Quiet:
     ("Broken()", {"text/markdown": "fallback", "text/plain": "Broken()"}),
     ("Nothing()", {"text/plain": "Nothing()"}),
     ("Quiet()", {"text/html": "<p>only html</p>", "text/plain": "<__main__.Quiet object>"}),
-], ids=["every-method", "mimebundle-first", "raising-method-falls-back", "none-falls-back", "default-repr-with-html"])
+    ("NotAPng()", {"text/markdown": "text instead", "text/plain": "NotAPng()"}),
+], ids=["every-method", "mimebundle-first", "raising-method-falls-back", "none-falls-back", "default-repr-with-html",
+        "bytes-that-are-no-png-are-no-image"])
 def test_the_display_protocol_asks_each_method_in_order(site, expr, data):
     outcome = run(site, f"# %% c\n{CLASSES}\n{expr}\n")
     (output,) = outcome.cells["c"]["outputs"]
@@ -499,7 +506,44 @@ def test_a_damaged_png_is_found_and_remade(site, cli):
     assert path.read_bytes() == good
 
 
+CHART = ("# %% c\nfrom hugosnip.display import display\n"
+         "display({'application/vnd.vegalite.v5+json': {'mark': 'bar', 'data': {'values': [{'a': 1}]}},"
+         " 'text/plain': 'a chart'}, raw=True)\n")
+
+
+@pytest.mark.parametrize("partial", [True, False], ids=["chart-partial", "no-chart-partial"])
+def test_a_chart_goes_to_the_chart_partial_when_there_is_one(site, cli, partial):
+    write(site / "snippets/sub/charts.py", CHART)
+    write(site / "content/posts/chart.md", "---\ntitle: Chart\ndate: 2024-01-01\n---\n"
+          '{{< snip-cell file="sub/charts.py" cell="c" code=false >}}\n')
+    if partial:   # what the chart helper's partial receives (a stand-in for it)
+        write(site / "layouts/_partials/hugosnip/chart.html",
+              '<div class="stand-in" id="{{ .id }}" data-mime="{{ .mime }}">{{ .spec }}|{{ .alt }}</div>\n')
+    done = cli(site, "build")
+    assert done.status == 0, done.err
+    stored = store.load(site / "data/hugosnip/sub/charts.json")["cells"]["c"]["outputs"][0]["data"]
+    spec = '{"data":{"values":[{"a":1}]},"mark":"bar"}'
+    assert stored["application/vnd.vegalite.v5+json"] == spec
+    page = (site / "public/2024/01/chart/index.html").read_text(encoding="utf-8")
+    if partial:
+        assert ('<div class="stand-in" id="hugosnip-chart-sub-charts-c-1" data-mime="application/vnd.vegalite.v5&#43;json">'
+                '{&#34;data&#34;:{&#34;values&#34;:[{&#34;a&#34;:1}]},&#34;mark&#34;:&#34;bar&#34;}|Hình 1 của ô c</div>'
+                ) in page
+    else:
+        assert '<pre class="hugosnip-repr" tabindex="0"><code>a chart</code></pre>' in page
+
+
 def test_display_outside_a_build_prints_the_text_form():
     done = subprocess.run([sys.executable, "-c", "from hugosnip.display import display, HTML\n"
                            "display(HTML('<b>x</b>'), 3)"], capture_output=True, text=True, check=True)
     assert done.stdout == "<hugosnip.display.HTML object>\n3\n"
+
+
+def test_installing_the_plugin_pulls_no_library_it_displays():
+    import tomllib
+    from conftest import REPO
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    names = {re.split(r"[<>=!~\[ ;]", d, maxsplit=1)[0].lower() for d in project["dependencies"]}
+    assert names.isdisjoint({"pandas", "ipython", "plotly", "altair", "numpy", "matplotlib", "pillow", "sympy",
+                             "polars", "nh3"}), names
+    assert project["optional-dependencies"]["sanitise"] == ["nh3>=0.2"]

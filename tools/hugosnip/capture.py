@@ -195,7 +195,10 @@ class Outputs:
                     kept[mime] = value
                     continue
                 blob = value.encode("utf-8") if isinstance(value, str) else bytes(value)
-                kept[mime] = self.image(blob, IMAGE_EXTENSIONS[mime])
+                ext = IMAGE_EXTENSIONS[mime]
+                if ext != "svg" and image_size(blob, ext) == (0, 0):
+                    continue   # bytes that are not the PNG or JPEG they claim to be: no image
+                kept[mime] = self.image(blob, ext)
             elif mime in CHART_TYPES:
                 spec = json.loads(value) if isinstance(value, str) else value
                 kept[mime] = json.dumps(spec, sort_keys=True, separators=(",", ":"), ensure_ascii=False,

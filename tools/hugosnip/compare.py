@@ -39,7 +39,8 @@ def same_text(old: str, new: str, rtol: float, varies: bool) -> bool:
 
 
 # ids that libraries make at random: a pandas Styler's "T_1a2b3", a uuid4
-GENERATED_ID = re.compile(r"\bT_[0-9a-f]{5,}(?=[_\"'\s#.{]|$)|\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
+GENERATED_ID = re.compile(r"\bT_[0-9a-f]{5,}(?=[_\"'\s#.{]|$)"
+                          r"|\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
 BETWEEN_TAGS = re.compile(r">\s+<")
 WHITESPACE = re.compile(r"\s+")
 

@@ -147,6 +147,8 @@ def cell_result(result, name: str, output_limit: int) -> str:
     what = f"cell {name!r}"
     if not isinstance(result, dict) or set(result) != CELL_KEYS:
         return f"{what}'s result does not have the fields a result has"
+    if not isinstance(result["figures"], list) or not all(figure_name(f) for f in result["figures"]):
+        return f"{what} names a figure that is not <16 hex digits>.svg, .png or .jpg"
     why, images = outputs_result(result["outputs"], what, output_limit)
     if why:
         return why
@@ -163,8 +165,6 @@ def cell_result(result, name: str, output_limit: int) -> str:
             return f"{what} binds a variable whose name is not a Python name"
         if (why := _described(described, f"{what}'s variable {var!r}")):
             return why
-    if not isinstance(result["figures"], list) or not all(figure_name(f) for f in result["figures"]):
-        return f"{what} names a figure that is not <16 hex digits>.svg, .png or .jpg"
     if result["figures"] != images:
         return f"{what}'s figures are not the image files its outputs name"
     return ""
