@@ -60,9 +60,17 @@ def test_vegalite_static_image_is_the_same_svg_each_time_under_the_memory_limit(
 
 
 def test_plotly_ids_are_made_fixed():
-    svg = b'<svg><defs id="defs-3fa9c1"></defs><clipPath id="clip3fa9c1xyplot"/><g clip-path="url(#clip3fa9c1xyplot)"/></svg>'
-    assert charts._stable_plotly(svg) == (b'<svg><defs id="defs-000000"></defs><clipPath id="clip000000xyplot"/>'
+    svg = (b'<svg><defs id="defs-3fa9c1"></defs><defs id="topdefs-3fa9c1"/><clipPath id="clip3fa9c1xyplot"/>'
+           b'<clipPath id="legend3fa9c1"/><g clip-path="url(#clip3fa9c1xyplot)"/></svg>')
+    assert charts._stable_plotly(svg) == (b'<svg><defs id="defs-000000"></defs><defs id="topdefs-000000"/>'
+                                          b'<clipPath id="clip000000xyplot"/><clipPath id="legend000000"/>'
                                           b'<g clip-path="url(#clip000000xyplot)"/></svg>')
+
+
+def test_a_plotly_id_of_digits_leaves_the_coordinates_alone():
+    svg = b'<svg><defs id="defs-123456"/><path d="M0.123456,2L3,4"/><g clip-path="url(#clip123456x)"/></svg>'
+    assert charts._stable_plotly(svg) == (b'<svg><defs id="defs-000000"/><path d="M0.123456,2L3,4"/>'
+                                          b'<g clip-path="url(#clip000000x)"/></svg>')
 
 
 def test_a_type_that_is_no_chart_has_no_static_image():

@@ -132,7 +132,8 @@ def _stable_plotly(svg: bytes) -> bytes:
     """Plotly names its defs and clip paths after a random id per plot: use a fixed one."""
     text = svg.decode("utf-8")
     for uid in sorted(set(re.findall(r'id="(?:defs-|clip)([0-9a-f]{6})', text))):
-        text = text.replace(uid, "000000")
+        # only where it names an element (a uid of digits alone may also be part of a coordinate)
+        text = re.sub(rf"(defs-|clip|legend){uid}", r"\g<1>000000", text)
     return text.encode("utf-8")
 
 
