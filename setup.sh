@@ -5,7 +5,8 @@
 #   node_modules/   Pagefind (the search index) and axe-core (browser tests), from package-lock.json
 #   public/         the built site, with its search index public/pagefind/ (made by Pagefind,
 #                   which `hugosnip build` runs after Hugo: config.toml, post_build)
-#   /usr/bin/chromium   Debian's Chromium, for the browser tests (apt, when it is missing)
+#   /usr/bin/chromium   Debian's Chromium, for the browser tests and for Plotly's static images (kaleido),
+#                       apt, when it is missing
 set -euo pipefail
 cd "$(dirname "$0")"
 if [ ! -x /usr/bin/chromium ]; then

@@ -57,6 +57,10 @@ def browser():
         b.close()
 
 
+# A chart's static image (snip-cell), hidden once the chart is drawn: what readers without JavaScript see.
+DRAWN_CHART_IMAGE = ".hugosnip-chart-drawn .hugosnip-chart-static"
+
+
 class Visit:
     """A page opened in a fresh context, with the console errors and outside requests it caused."""
 
@@ -86,8 +90,11 @@ class Visit:
         return self.page.evaluate(expression, arg)
 
     def load_all_images(self):
-        """Bring every image into view in turn, so that lazy ones load, and wait for each."""
+        """Bring every image into view in turn, so that lazy ones load, and wait for each (a chart's
+        static image, hidden once the chart is drawn, never loads)."""
         for i in range(self.js("document.images.length")):
+            if self.js(f"i => document.images[i].matches('{DRAWN_CHART_IMAGE}')", i):
+                continue
             self.js("i => document.images[i].scrollIntoView({block: 'center'})", i)
             self.page.wait_for_function("i => document.images[i].complete", arg=i)
         self.js("window.scrollTo(0, 0)")
@@ -147,9 +154,9 @@ def check_math(v: Visit):
 
 def check_figures(v: Visit) -> int:
     v.load_all_images()
-    images = v.js("""[...document.querySelectorAll('.post-content img')].map(i => ({
+    images = v.js(f"""[...document.querySelectorAll('.post-content img:not({DRAWN_CHART_IMAGE})')].map(i => ({{
         src: i.currentSrc, alt: i.alt, natural: i.naturalWidth, w: i.getBoundingClientRect().width,
-        h: i.getBoundingClientRect().height}))""")
+        h: i.getBoundingClientRect().height}}))""")
     for img in images:
         assert img["natural"] > 0 and img["w"] > 0 and img["h"] > 0, img
         assert img["alt"].strip(), img

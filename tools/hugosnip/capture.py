@@ -185,6 +185,8 @@ class Outputs:
         notes: list[str] = []
         if "image/png" in data and "image/jpeg" in data:
             data = {k: v for k, v in data.items() if k != "image/jpeg"}   # one raster image is enough
+        if any(m in data for m in CHART_TYPES):   # a chart's HTML form loads its scripts (random ids): its spec is kept
+            data = {k: v for k, v in data.items() if k != "text/html"}
         for mime, value in data.items():
             if mime not in KEPT:
                 continue
@@ -202,7 +204,7 @@ class Outputs:
                 kept[mime] = json.dumps(spec, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
                                         default=repr)
                 if not any(m in data for m in ("image/svg+xml", "image/png")):
-                    static = _static_image(mime, spec)
+                    static = _static_image(mime, spec, notes)
                     if static is not None:
                         blob, ext, width, height = static
                         kept["image/png" if ext == "png" else "image/svg+xml"] = self.image(blob, ext, (width, height))
@@ -246,13 +248,18 @@ class Outputs:
         return self.items
 
 
-def _static_image(mime: str, spec):
-    """The chart's static image made at build time (charts.py, when it is there), or None."""
+def _static_image(mime: str, spec, notes: list[str]):
+    """The chart's static image made at build time (charts.py, when it is there), or None; why
+    not (what to install) goes to ``notes``."""
     try:
         from . import charts
     except ImportError:
         return None
-    made = charts.static_image(mime, spec)
+    try:
+        made = charts.static_image(mime, spec)
+    except charts.StaticImageError as exc:
+        notes.append(str(exc))
+        return None
     return made if made else None
 
 

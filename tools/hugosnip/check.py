@@ -41,6 +41,8 @@ def check(config: Config, *, rerun: bool = False, jobs: int | None = None, out=N
     problems += check_against(refs, docs)
     from . import sources
     problems += sources.problems(config, project, docs)
+    from .charts import script_problems
+    problems += script_problems(config, docs.values())
     if rerun:
         problems += _rerun(config, project, plan, jobs)
     if not problems:

@@ -10,7 +10,8 @@ What it does, each step only when it is not done yet (so running it twice change
 - creates the snippet folder with its seeding __init__.py;
 - wires the plugin's head partial into the site's theme where it has a hook for it, else says
   which line to add and where;
-- with ``--example``: one snippet and one post that uses every shortcode.
+- with ``--example``: one snippet and one post that uses every shortcode, and a second snippet
+  whose cells show each kind of rich output whose packages are installed (``example_outputs``).
 A file of the user's is never replaced without ``--force``; every change is printed.
 """
 
@@ -114,6 +115,78 @@ The sum of those factorials is {{{{< snip-value file="example.py" cell="total" >
 {math}
 {{{{< snip-figure file="example.py" cell="plot" caption="The hyperbolic tangent" alt="A plot of tanh(x) from -3 to 3" >}}}}
 '''
+# The second example module: each kind of rich output once. A cell is written only when the
+# packages it imports are installed (init says which to install for the others); Markdown and HTML
+# need none. (cell, packages it needs as (import name, pip name), its code, the post's sentence)
+EXAMPLE_OUTPUTS = (
+    ("text", (), '''from hugosnip.display import HTML, Markdown, display
+
+display(Markdown("A *Markdown* output, rendered like the post's own text."))
+print("printed text comes between the outputs, in order")
+HTML("<p>An <b>HTML</b> output, placed as it is (the cell's own, trusted).</p>")
+''', "Markdown and HTML, displayed between prints:"),
+    ("table", (("pandas", "pandas"),), '''import pandas as pd
+
+frame = pd.DataFrame({"k": [1, 2, 3, 4], "k squared": [1, 4, 9, 16]})
+frame
+''', "A pandas DataFrame, as a table:"),
+    ("math", (("sympy", "sympy"),), '''import sympy
+
+x = sympy.Symbol("x")
+sympy.integrate(sympy.exp(-x**2), (x, -sympy.oo, sympy.oo))
+''', "A sympy expression, as math:"),
+    ("picture", (("PIL", "pillow"),), '''from PIL import Image
+
+Image.linear_gradient("L").resize((96, 32))
+''', "A PIL image, stored as a PNG file:"),
+    ("heatmap figure_format=png", (("matplotlib", "matplotlib"),), '''import matplotlib.pyplot as plt
+
+fig, ax = plt.subplots(figsize=(4, 3))
+ax.imshow([[(i * j) % 7 for j in range(20)] for i in range(20)], cmap="viridis")
+ax.set_title("A matplotlib figure saved as PNG")
+''', "A matplotlib figure saved as PNG (`figure_format=png`):"),
+    ("plotly", (("plotly", "plotly"),), '''import plotly.graph_objects as go
+
+go.Figure(go.Scatter(x=list(range(10)), y=[k * k for k in range(10)], mode="lines+markers"),
+          layout={"width": 500, "height": 320, "title": {"text": "A Plotly chart"}})
+''', "A Plotly chart, interactive, with its static image for readers without JavaScript:"),
+    ("altair", (("altair", "altair"),), '''import altair as alt
+
+points = alt.Data(values=[{"k": k, "k squared": k * k} for k in range(10)])
+alt.Chart(points, title="An Altair chart").mark_line(point=True).encode(x="k:Q", y="k squared:Q")
+''', "An Altair (Vega-Lite) chart, the same way:"),
+)
+# What a chart's static image needs beside the chart's own package (the chart shows without it).
+STATIC_IMAGE_PACKAGES = {"plotly": (("kaleido", "kaleido"),), "altair": (("vl_convert", "vl-convert-python"),)}
+
+
+def _installed(module: str) -> bool:
+    import importlib.util
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def example_outputs(installed=_installed) -> tuple[str, str, list[str]]:
+    """The second example module, the post's section that shows it, and the pip names of what is
+    not installed (each cell whose packages are missing is left out)."""
+    cells, section, missing = [], ["", "## Rich outputs", "",
+                                   "Each kind of output a cell can show, from `snippets/example_outputs.py`:", ""], []
+    for header, needs, code, sentence in EXAMPLE_OUTPUTS:
+        absent = [pip for module, pip in needs if not installed(module)]
+        if absent:
+            missing += absent
+            continue
+        name = header.split()[0]
+        missing += [pip for module, pip in STATIC_IMAGE_PACKAGES.get(name, ()) if not installed(module)]
+        cells.append(f"# %% {header}\n{code}")
+        section += [sentence, "", f'{{{{< snip-cell file="example_outputs.py" cell="{name}" >}}}}', ""]
+    module = ('"""Rich outputs, made by `hugosnip init --example`: each kind of output a cell can show."""\n\n'
+              + "\n\n".join(cells))
+    return module, "\n".join(section), missing
+
+
 EXAMPLE_MATH = '''
 With math set up, formulas are rendered at build time: $\\tanh x = \\frac{e^x - e^{-x}}{e^x + e^{-x}}$.
 '''
@@ -533,7 +606,13 @@ def _init(root: Path, *, math: str | None, example: bool, force: bool, upgrade: 
             text = text[:text.index("{{< snip-figure")].rstrip("\n") + "\n"
             changes.ask("matplotlib is not installed here, so the example has no figure: "
                         "pip install matplotlib, then `hugosnip init --example --force` adds one")
-        write_new(post, text, changes, force)
+        module, section, missing = example_outputs()
+        write_new(config.snippet_dir / "example_outputs.py", module, changes, force)
+        if missing:
+            changes.ask(f"not installed here: {', '.join(sorted(set(missing)))}, so the example shows fewer "
+                        f"kinds of output: pip install {' '.join(sorted(set(missing)))}, then "
+                        "`hugosnip init --example --force` adds them")
+        write_new(post, text + section, changes, force)
     return 0
 
 

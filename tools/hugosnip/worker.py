@@ -112,6 +112,16 @@ def route_ipython_display() -> None:
         sys.meta_path.insert(0, _AfterImport(name, _use_our_display))
 
 
+def chart_mimetypes() -> None:
+    """Plotly and Altair figures shown as their chart specs, as in Jupyter (charts.RENDERERS)."""
+    from .charts import RENDERERS
+    for name, hook in RENDERERS.items():
+        if name in sys.modules:
+            hook(sys.modules[name])
+        else:
+            sys.meta_path.insert(0, _AfterImport(name, hook))
+
+
 ADDRESS = re.compile(r" at 0x[0-9a-fA-F]{4,}")
 # Terminal escapes (colours, cursor moves, OSC 8 links): a page is not a terminal, and an OSC link
 # may carry a javascript: URL. CSI and OSC sequences are taken out; any other ESC is shown as text.
@@ -330,6 +340,7 @@ class Worker:
         sys.argv = [self.file]
         seed_everything(job["seed"])
         route_ipython_display()
+        chart_mimetypes()
         namespace = namespace_module.__dict__
         for cell in job["cells"]:
             if not self.run_cell(cell, namespace):
@@ -452,13 +463,14 @@ def _expected(exc: BaseException, raises: str) -> bool:
 
 
 def limit_memory(megabytes: int) -> None:
-    """Cap the address space, so a runaway cell gets MemoryError instead of harming the machine."""
+    """Cap the address space, so a runaway cell gets MemoryError instead of harming the machine.
+    The soft limit only: charts.py lifts it while Chromium starts (it reserves far more than it uses)."""
     if megabytes > 0:
         size = megabytes * 1024 * 1024
         hard = resource.getrlimit(resource.RLIMIT_AS)[1]
         if hard != resource.RLIM_INFINITY:   # never above the machine's own limit (run.py says so first)
             size = min(size, hard)
-        resource.setrlimit(resource.RLIMIT_AS, (size, hard if hard != resource.RLIM_INFINITY else size))
+        resource.setrlimit(resource.RLIMIT_AS, (size, hard))
 
 
 def die_with_parent() -> None:
