@@ -39,6 +39,20 @@ except ImportError:
 
 LINK = re.compile(r'<a href="([^"]*/hugosnip/run/([^"/]+\.zip))" download>')
 NUMPY_SCALAR = re.compile(r"\bnp\.(?:float|int|uint|complex|bool_)\w*\((.*)\)")
+# A chart's MIME types (Altair names its own with a dot in a kernel): in Jupyter a chart is shown
+# by its library's renderer, not as the cell's value, and the build's static image is its own.
+CHART = re.compile(r"^application/vnd\.(?:plotly\.v1|vegalite\.v\d)[+.]json$")
+
+
+def is_chart(data) -> bool:
+    return any(CHART.match(mime) for mime in data)
+
+
+def displays_objects(cell: dict) -> bool:
+    """Whether a committed cell displayed something that is not a figure: outside Jupyter,
+    display() prints the object's text form among the cell's own prints."""
+    return any(o["output_type"] == "display_data" and not o.get("metadata", {}).get("figure")
+               for o in cell["outputs"])
 
 
 def published(public: Path) -> dict[str, Path]:
@@ -94,14 +108,21 @@ def compare_notebook(doc: dict, nb, rtol: float) -> list[str]:
                 problems.append(f"{name}: raised {got!r}, committed {want['error']!r}")
         elif errors:
             problems.append(f"{name}: raised {errors[0].ename}: {errors[0].evalue}")
-        if want["value"]:
+        charts = [o for o in want["outputs"] if is_chart(o.get("data", {}))]
+        if charts:
+            drawn = [o for o in cell.outputs if o.output_type in ("display_data", "execute_result")
+                     and (is_chart(o.data) or "vegaEmbed(" in "".join(o.data.get("text/html", "")))]
+            if len(drawn) != len(charts):
+                problems.append(f"{name}: {len(drawn)} chart(s) shown, committed {len(charts)}")
+        elif want["value"]:
             shown = [_value_text("".join(o.data["text/plain"])) for o in cell.outputs
                      if o.output_type == "execute_result"]
             if not shown or not same_text(want["value"]["repr"], shown[0], cell_rtol, varies):
                 problems.append(f"{name}: value {shown}, committed {want['value']['repr']!r}")
         images = [o for o in cell.outputs if o.output_type in ("display_data", "execute_result")
                   and {"image/png", "image/jpeg", "image/svg+xml"} & set(o.data)]
-        committed = [o for o in want["outputs"] if any(isinstance(v, dict) for v in o.get("data", {}).values())]
+        committed = [o for o in want["outputs"] if not is_chart(o.get("data", {}))
+                     and any(isinstance(v, dict) for v in o.get("data", {}).values())]
         if len(images) != len(committed):
             problems.append(f"{name}: {len(images)} image output(s), committed {len(committed)}")
     return problems
@@ -122,7 +143,16 @@ def compare_module_run(doc: dict, run: subprocess.CompletedProcess, rtol: float)
                                      for line in run.stderr.splitlines()):
             problems.append(f"{name}: stderr does not show the expected error {cell['error']!r}")
     printed = [stream_text(c, "stdout") for c in cells]
-    if all(not p or p.endswith("\n") for p in printed):
+    if any(displays_objects(c) for c in cells):
+        # the displayed objects' text forms come between the prints: each printed line, in order
+        lines = iter(run.stdout.splitlines())
+        for name, cell, text in zip(doc["order"], cells, printed):
+            rtol_, varies = cell["options"].get("rtol") or rtol, cell["options"].get("varies", False)
+            for line in text.splitlines():
+                if not any(same_text(line, got, rtol_, varies) for got in lines):
+                    problems.append(f"{name}: the line {line!r} is not printed (in order)")
+                    return problems
+    elif all(not p or p.endswith("\n") for p in printed):
         lines = run.stdout.splitlines(keepends=True)
         for name, cell, text in zip(doc["order"], cells, printed):
             count = len(text.splitlines())
