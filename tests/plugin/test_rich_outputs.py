@@ -240,6 +240,12 @@ def test_pandas_tables_are_html_and_a_stylers_ids_are_the_cells(site):
     assert outputs == second.cells["t"]["outputs"]
     series, styler, frame = outputs
     assert series["data"]["text/plain"] == "x    1\ny    2\nName: a, dtype: int64"
+    # a Series is a one-column table too, its column named by the Series
+    assert "<th>a</th>" in series["data"]["text/html"] and "<th>y</th>" in series["data"]["text/html"]
+    # no header cell is left empty: the corner above the row labels is a plain cell
+    for output in outputs:
+        assert re.search(r"<th(\s[^>]*)?>(\s|&nbsp;)*</th>", output["data"]["text/html"]) is None
+    assert "<td></td>" in frame["data"]["text/html"] and '<td class="blank level0" ></td>' in styler["data"]["text/html"]
     assert '<table border="1" class="dataframe">' in frame["data"]["text/html"]
     assert "<th>x</th>" in frame["data"]["text/html"] and frame["output_type"] == "execute_result"
     assert '<table id="T_hugosnip-t-2">' in styler["data"]["text/html"]

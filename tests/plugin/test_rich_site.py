@@ -47,7 +47,7 @@ TABLE = ("div", "hugosnip-html")
 EXPECTED = {
     "frame": [STDOUT, TABLE, STDOUT, TABLE],
     "styler": [STDOUT, TABLE],
-    "series": [STDOUT, ("pre", "hugosnip-repr")],      # as in Jupyter: a Series has no HTML form
+    "series": [STDOUT, TABLE],      # a one-column table (Jupyter shows a Series as text only)
     "math": [STDOUT, ("div", "hugosnip-latex")],
     "text": [("div", "hugosnip-markdown"), STDOUT, ("div", "hugosnip-html")],
     "image": [STDOUT, ("img", "hugosnip-img")],
@@ -242,7 +242,7 @@ def test_each_output_is_rendered_and_the_charts_are_drawn(rich_site, served, bro
         assert v.page.evaluate(CHARTS) == [
             {"id": "hugosnip-chart-gallery-plotly-2", "drawn": True, "marks": True, "static": False},
             {"id": "hugosnip-chart-gallery-altair-2", "drawn": True, "marks": True, "static": False}]
-        assert v.page.evaluate(RENDERED) == {"tables": 3, "katex": 1, "markdown": ["Markdown", "link"],
+        assert v.page.evaluate(RENDERED) == {"tables": 4, "katex": 1, "markdown": ["Markdown", "link"],
                                              "html": ["HTML"], "images": sizes}
         require(AXE.exists(), "axe-core is not installed (npm ci)")
         v.page.add_script_tag(path=str(AXE))

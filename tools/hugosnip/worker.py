@@ -122,6 +122,32 @@ def chart_mimetypes() -> None:
             sys.meta_path.insert(0, _AfterImport(name, hook))
 
 
+# A header cell with nothing in it (pandas' corner above the row labels, `&nbsp;` in a Styler).
+EMPTY_HEADER = re.compile(r"<th((?:\s[^>]*)?)>(?:\s|&nbsp;)*</th>")
+
+
+def pandas_table(obj, data: dict) -> dict:
+    """pandas shown as a table a reader can use: a Series as a one-column table (Jupyter shows
+    it as text only), and an empty header cell written as a plain cell, since a header that
+    names nothing is read out as nothing. Only when the snippet imported pandas itself."""
+    pandas = sys.modules.get("pandas")
+    if pandas is None:
+        return data
+    styler = getattr(sys.modules.get("pandas.io.formats.style"), "Styler", None)
+    if not isinstance(obj, (pandas.DataFrame, pandas.Series) + ((styler,) if styler else ())):
+        return data
+    if isinstance(obj, pandas.Series) and "text/html" not in data:
+        try:
+            html = obj.to_frame(name="" if obj.name is None else obj.name)._repr_html_()
+        except Exception:   # a broken frame keeps its text form
+            html = None
+        if isinstance(html, str):
+            data = {**data, "text/html": html}
+    if isinstance(data.get("text/html"), str):
+        data = {**data, "text/html": EMPTY_HEADER.sub(r"<td\1></td>", data["text/html"])}
+    return data
+
+
 ADDRESS = re.compile(r" at 0x[0-9a-fA-F]{4,}")
 # Terminal escapes (colours, cursor moves, OSC 8 links): a page is not a terminal, and an OSC link
 # may carry a javascript: URL. CSI and OSC sequences are taken out; any other ESC is shown as text.
@@ -361,7 +387,7 @@ class Worker:
             styler = getattr(sys.modules.get("pandas.io.formats.style"), "Styler", None)
             if styler is not None and isinstance(obj, styler):   # its ids are random: make them the cell's
                 obj.set_uuid(f"hugosnip-{self.cell_name}-{len(outputs.items) + 1}")
-            data = display.bundle(obj, include, exclude, plain=shown_text)
+            data = pandas_table(obj, display.bundle(obj, include, exclude, plain=shown_text))
         outputs.bundle(data, output_type)
 
     def run_cell(self, cell: dict, namespace: dict) -> bool:
