@@ -555,3 +555,14 @@ def test_installing_the_plugin_pulls_no_library_it_displays():
     assert names.isdisjoint({"pandas", "ipython", "plotly", "altair", "numpy", "matplotlib", "pillow", "sympy",
                              "polars", "nh3"}), names
     assert project["optional-dependencies"]["sanitise"] == ["nh3>=0.2"]
+
+
+def test_a_polars_frame_is_an_html_table(site):
+    needs("polars")
+    outcome = run(site, "# %% c\nimport polars as pl\npl.DataFrame({'a': [1, 2], 'b': ['x', 'y']})\n")
+    (output,) = outcome.cells["c"]["outputs"]
+    html = output["data"]["text/html"]
+    assert output["output_type"] == "execute_result"
+    assert "<small>shape: (2, 2)</small>" in html
+    assert "<thead><tr><th>a</th><th>b</th></tr>" in html
+    assert "<tbody><tr><td>1</td><td>&quot;x&quot;</td></tr>" in html
