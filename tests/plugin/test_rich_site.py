@@ -360,6 +360,8 @@ def test_the_download_runs_and_its_notebook_shows_the_same_outputs(rich_site, tm
     by_id = {cell.get("id"): cell for cell in nb.cells if cell.cell_type == "code"}
     for name in doc["order"]:
         want = [_shown(o) for o in doc["cells"][name]["outputs"]]
+        if name == "series":   # hugosnip shows a Series as a table too, Jupyter as text only
+            want = [[kind for kind in kinds if kind != "text/html"] for kinds in want]
         got = [_shown(o) for o in by_id[name]["outputs"]]
         assert got == want, name
         texts = [o["text"] for o in doc["cells"][name]["outputs"] if o["output_type"] == "stream"]
