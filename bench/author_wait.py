@@ -40,6 +40,7 @@ from pathlib import Path
 
 from hugosnip import hugo
 from hugosnip.run import THREAD_VARIABLES
+from site_build import site_skeleton   # bench/ is the script's own folder, first on sys.path
 
 REPO = Path(__file__).resolve().parent.parent
 HUGOSNIP = str(Path(sys.executable).with_name("hugosnip"))
@@ -98,14 +99,7 @@ for path in sys.argv[1:]:
 
 
 def make_site(root: Path, n: int) -> None:
-    root.mkdir(parents=True, exist_ok=True)
-    shutil.copy(REPO / "tests/fixtures/site/config.toml", root / "config.toml")
-    (root / "themes").symlink_to(REPO / "themes")
-    gen = root / "snippets" / "gen"
-    gen.mkdir(parents=True)
-    (root / "snippets/__init__.py").write_text("")
-    (gen / "__init__.py").write_text("")
-    (root / "content/posts").mkdir(parents=True)
+    gen = site_skeleton(root)
     for k in range(1, n + 1):
         (gen / f"m{k:03d}.py").write_text(SNIPPET.format(n=k, seed=k, tag="t0", bins=20))
         (root / f"content/posts/m{k:03d}.md").write_text(POST.format(n=k, tag="t0"), encoding="utf-8")

@@ -80,7 +80,10 @@ def calibrate(work_ms: float) -> int:
     return max(1, round(work_ms / 1000 / per_loop))
 
 
-def make_site(root: Path, posts: int, per_post: int, loops: int) -> None:
+def site_skeleton(root: Path) -> Path:
+    """A site at ROOT with the fixture site's config, this repository's themes, an empty
+    snippet package ``snippets/gen`` (returned) and an empty ``content/posts``."""
+    root.mkdir(parents=True, exist_ok=True)
     shutil.copy(REPO / "tests/fixtures/site/config.toml", root / "config.toml")
     (root / "themes").symlink_to(REPO / "themes")
     gen = root / "snippets" / "gen"
@@ -88,6 +91,11 @@ def make_site(root: Path, posts: int, per_post: int, loops: int) -> None:
     (root / "snippets/__init__.py").write_text("")
     (gen / "__init__.py").write_text("")
     (root / "content/posts").mkdir(parents=True)
+    return gen
+
+
+def make_site(root: Path, posts: int, per_post: int, loops: int) -> None:
+    gen = site_skeleton(root)
     for n in range(1, posts + 1):
         names = [f"p{n:03d}_s{k}" for k in range(1, per_post + 1)]
         for k, name in enumerate(names):

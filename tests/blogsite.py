@@ -39,6 +39,23 @@ def serve(folder: Path):
     return server, f"http://127.0.0.1:{server.server_address[1]}"
 
 
+def local_only(context, base: str) -> list[str]:
+    """Let a browser context reach BASE (and data: URLs) only: every other request is refused
+    and its URL recorded in the list returned."""
+    outside: list[str] = []
+
+    def route(route):
+        url = route.request.url
+        if url.startswith(base + "/") or url.startswith("data:"):
+            route.continue_()
+        else:
+            outside.append(url)
+            route.abort()
+
+    context.route("**/*", route)
+    return outside
+
+
 def post_page(public: Path, post: Path) -> Path:
     """The built page of POST in PUBLIC: the index.html whose folder is named after its slug
     (the front matter's `slug`, or the file's name)."""

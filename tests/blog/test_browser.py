@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from blogsite import ARGS, AXE, CHROMIUM, DESKTOP, PAGEFIND, PHONE, REPO, build, oldposts_site, serve
+from blogsite import ARGS, AXE, CHROMIUM, DESKTOP, PAGEFIND, PHONE, REPO, build, local_only, oldposts_site, serve
 from conftest import require
 
 require(CHROMIUM.exists(), f"no Chromium at {CHROMIUM} (setup.sh installs Debian's chromium)")
@@ -67,24 +67,15 @@ class Visit:
     def __init__(self, browser, base: str, path: str, viewport=DESKTOP, scheme="light", scale=1):
         self.base = base
         self.errors: list[str] = []
-        self.outside: list[str] = []
         self.failed: list[str] = []
         self.context = browser.new_context(viewport=viewport, color_scheme=scheme, device_scale_factor=scale,
                                            locale="vi-VN", service_workers="block")
-        self.context.route("**/*", self._route)
+        self.outside = local_only(self.context, base)
         self.page = self.context.new_page()
         self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.page.on("response", lambda r: r.status >= 400 and self.failed.append(f"{r.status} {r.url}"))
         self.page.goto(base + path, wait_until="load")
-
-    def _route(self, route):
-        url = route.request.url
-        if url.startswith(self.base + "/") or url.startswith("data:"):
-            route.continue_()
-        else:
-            self.outside.append(url)
-            route.abort()
 
     def js(self, expression: str, arg=None):
         return self.page.evaluate(expression, arg)

@@ -181,21 +181,14 @@ class Page:
     """A page opened in a fresh context; requests to any other host are refused and recorded."""
 
     def __init__(self, browser, base: str, path: str, scheme: str = "light", javascript: bool = True):
-        self.base, self.errors, self.outside = base, [], []
+        from blogsite import local_only
+        self.base, self.errors = base, []
         self.context = browser.new_context(color_scheme=scheme, java_script_enabled=javascript)
-        self.context.route("**/*", self._route)
+        self.outside = local_only(self.context, base)
         self.page = self.context.new_page()
         self.page.on("console", lambda m: m.type in ("error", "warning") and self.errors.append(m.text))
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.page.goto(base + path, wait_until="load")
-
-    def _route(self, route):
-        url = route.request.url
-        if url.startswith(self.base + "/") or url.startswith("data:"):
-            route.continue_()
-        else:
-            self.outside.append(url)
-            route.abort()
 
     def close(self):
         self.context.close()
