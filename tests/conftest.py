@@ -131,6 +131,19 @@ def write(path: Path, text: str) -> Path:
     return path
 
 
+def run_snippet(site: Path, source: str, name: str = "s.py", **config):
+    """Write SOURCE as snippets/NAME of SITE and run it in a worker, with the site's settings
+    (CONFIG overrides some): the module's Outcome."""
+    from hugosnip.config import load
+    from hugosnip.project import Project
+    from hugosnip.run import run_module
+    path = write(site / "snippets" / name, source)
+    project = Project(load(site))
+    if config:
+        project.config = project.config.__class__(**{**project.config.__dict__, **config})
+    return run_module(project, project.load(path))
+
+
 @pytest.fixture(scope="session")
 def _built_template(tmp_path_factory) -> Path:
     """The fixture site after one `hugosnip build --no-hugo`, made once per session."""

@@ -14,17 +14,8 @@ import pytest
 from hugosnip import capture, compare, key, plan, store
 from hugosnip.config import load
 from hugosnip.project import Project
-from hugosnip.run import run_module
 
-from conftest import require, write
-
-
-def run(site, source, name="s.py", **config):
-    path = write(site / "snippets" / name, source)
-    project = Project(load(site))
-    if config:
-        project.config = project.config.__class__(**{**project.config.__dict__, **config})
-    return run_module(project, project.load(path))
+from conftest import run_snippet as run, require, write
 
 
 def needs(module: str) -> None:

@@ -3,19 +3,8 @@
 import pytest
 
 from hugosnip.capture import stream_text
-from hugosnip.config import load
-from hugosnip.project import Project
-from hugosnip.run import run_module
 
-from conftest import write
-
-
-def run(site, source, name="s.py", **config):
-    path = write(site / "snippets" / name, source)
-    project = Project(load(site))
-    if config:
-        project.config = project.config.__class__(**{**project.config.__dict__, **config})
-    return run_module(project, project.load(path))
+from conftest import run_snippet as run, write
 
 
 def test_cells_share_a_namespace_and_report_value_vars_and_output(site):
