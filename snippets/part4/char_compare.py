@@ -87,15 +87,9 @@ bpc = {run: histories[run][-1]["bpc"] for run in RUNS}
 rnn_bpc, gru_bpc, lstm_bpc = bpc["rnn"], bpc["gru"], bpc["lstm"]
 # perplexity per character, 2 ** bits: the number of equally likely characters
 rnn_ppl, gru_ppl, lstm_ppl = (2 ** b for b in (rnn_bpc, gru_bpc, lstm_bpc))
-gru_gain, lstm_gain = rnn_bpc - gru_bpc, rnn_bpc - lstm_bpc
 chars_seen = histories["rnn"][-1]["chars"]
 epochs = chars_seen / n_train_chars
 uniform_bpc = float(np.log2(K))
-# the first measurement from which both gated models stay below the RNN to the end
-ahead = [all(histories[g][i]["bpc"] < histories["rnn"][i]["bpc"] for g in ("gru", "lstm"))
-         for i in range(len(histories["rnn"]))]
-ahead_from = next((histories["rnn"][i]["update"] for i in range(1, len(ahead))
-                   if all(ahead[i:])), -1)
 
 # %% spread
 # How sure are these differences? The validation text is read as STREAMS streams side by
