@@ -39,6 +39,7 @@ import urllib.request
 from pathlib import Path
 
 from hugosnip import hugo
+from hugosnip.capture import stream_text
 from hugosnip.run import THREAD_VARIABLES
 from site_build import site_skeleton   # bench/ is the script's own folder, first on sys.path
 
@@ -160,7 +161,7 @@ def static_copy(src: Path, dst: Path) -> None:
         def cell(match: re.Match) -> str:
             doc = json.loads((src / "data/hugosnip" / match["file"]).with_suffix(".json").read_text())
             c = doc["cells"][match["cell"]]
-            out = (c.get("stdout") or "") + ((c.get("value") or {}).get("repr") or "")
+            out = stream_text(c, "stdout") + ((c.get("value") or {}).get("repr") or "")
             return f"{fence}python\n{c['code']}\n{fence}\n\n{fence}text\n{out}\n{fence}"
 
         def value(match: re.Match) -> str:
