@@ -42,6 +42,7 @@ def main() -> None:
     if "numpy" in sys.modules:
         _warm_numpy()
     from . import worker  # loaded once, before forking
+    from . import capture, charts, display  # noqa: F401 - every worker imports them: ~5 ms a module otherwise
     worker.ends_with_semicolon("0")  # its tokenizer's patterns compiled once (~1.4 ms on a cell's first value)
     gc.freeze()  # the objects loaded so far are never collected: a worker's GC leaves their pages shared
     children: dict[int, int] = {}
