@@ -192,3 +192,23 @@ def test_katex_css_on_the_pages_that_show_math(site, math_in, with_katex):
     pages = {"index.html", "posts/index.html", "2024/03/plain/index.html"}
     shown = {p for p in pages if "katex.min." in (site / "public" / p).read_text(encoding="utf-8")}
     assert shown == with_katex
+
+
+def test_reports_are_rewritten_only_when_their_rows_change(site):
+    """A build with nothing to run leaves the reports that say so as they are (no Jinja); a changed
+    row, or a JUnit that is gone, writes both again, the JUnit from the rows of this build."""
+    from hugosnip.build import update
+    reports = site / ".hugosnip"
+    assert update(load(site)).status == 0                       # runs every snippet
+    assert update(load(site)).status == 0                       # nothing to run: rows now "reused"
+    first = {name: (reports / name).stat().st_ino for name in ("report.json", "junit.xml")}
+    junit = (reports / "junit.xml").read_text()
+    assert update(load(site)).status == 0                       # the same rows
+    assert {name: (reports / name).stat().st_ino for name in first} == first
+    (reports / "junit.xml").unlink()
+    assert update(load(site)).status == 0
+    assert (reports / "junit.xml").read_text() == junit
+    write(site / "snippets/demo.py", (site / "snippets/demo.py").read_text() + "\n# %% extra\n2 + 2\n")
+    assert update(load(site)).status == 0
+    assert 'name="snippets/demo.py"' in (reports / "junit.xml").read_text()
+    assert (reports / "junit.xml").read_text() != junit

@@ -230,6 +230,9 @@ def update(config: Config, *, explain: bool = False, jobs: int | None = None, ou
             from .executor import executor_for
             executor = executor_for(config, scheduler, jobs if jobs is not None else config.jobs)
             progress = reporting.Progress(len(snippets), out)
+            import threading
+            reports_ready = threading.Thread(target=reporting.warm_up, name="hugosnip-jinja", daemon=True)
+            reports_ready.start()   # Jinja, for the table and the JUnit, loads while the snippets run
             writer = Writer(stored)
             try:
                 try:
@@ -260,6 +263,8 @@ def update(config: Config, *, explain: bool = False, jobs: int | None = None, ou
         store.remove(plan.orphan_results + unused)
         problems += check_against(refs, docs)
         rows = reporting.rows_of(plan, snippets, outcomes)
+        if snippets:
+            reports_ready.join()
         if explain or snippets:
             print(reporting.table(rows), file=out, end="")
         else:
