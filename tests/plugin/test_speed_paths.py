@@ -11,7 +11,7 @@ from xml.sax.saxutils import escape, quoteattr
 import pytest
 
 from hugosnip.capture import stream_text
-from hugosnip import report, run
+from hugosnip import report, run, store
 from hugosnip.config import load
 from hugosnip.project import Project
 from hugosnip.report import Row
@@ -212,3 +212,39 @@ def test_reports_are_rewritten_only_when_their_rows_change(site):
     assert update(load(site)).status == 0
     assert 'name="snippets/demo.py"' in (reports / "junit.xml").read_text()
     assert (reports / "junit.xml").read_text() != junit
+
+
+def test_early_fork_server_preload_is_that_of_the_changed_files(site):
+    """Only files changed since the last build that ran something, by their imports as the analysis
+    cache has them; None when the site was never built, nothing changed, or a changed file is new."""
+    from hugosnip.build import update
+    config = load(site)
+    write(site / "snippets/heavy.py", "# %% x\nimport numpy\nimport json\n1\n")
+    assert run.changed_preload(config) is None                  # never built
+    assert update(config).status == 0
+    assert run.changed_preload(config) is None                  # nothing changed since
+    write(site / "snippets/heavy.py", "# %% x\nimport numpy\nimport json\n2\n")
+    assert run.changed_preload(config) == ["numpy.random"]      # as the cache has it (before the edit)
+    write(site / "snippets/new.py", "# %% y\n3\n")
+    assert run.changed_preload(config) is None                  # its imports are not known yet
+
+
+def test_a_build_runs_an_edited_module_in_its_early_fork_server(site, monkeypatch):
+    from hugosnip.build import update
+    started, real = [], run.ForkServer
+
+    def recording(*args):
+        started.append(real(*args))
+        return started[-1]
+
+    monkeypatch.setattr(run, "ForkServer", recording)
+    write(site / "snippets/one.py", "# %% x\nimport os\nos.getppid()\n")
+    config = load(site)
+    assert update(config).status == 0
+    started.clear()
+    write(site / "snippets/one.py", "# %% x\nimport os\nos.getppid()  # edited\n")
+    assert update(config).status == 0
+    (server,) = started                                          # the early one, and no other
+    doc = store.load(site / "data/hugosnip/one.json")
+    assert doc["cells"]["x"]["value"]["number"] == server.proc.pid   # forked from it
+    assert server.proc.poll() is not None and run._EARLY is None     # closed with the build

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -173,6 +174,15 @@ def update(config: Config, *, explain: bool = False, jobs: int | None = None, ou
     """Scan, plan, run what is stale, store. ``on_stale()`` is called once the plan has stale
     modules, before anything runs."""
     out = out or sys.stdout
+    from .run import early_fork_server
+    local = (scheduler or config.scheduler or "local") == "local"
+    with early_fork_server(config) if local else nullcontext():
+        return _update(config, explain=explain, jobs=jobs, out=out, json_path=json_path,
+                       junit_path=junit_path, scheduler=scheduler, on_stale=on_stale)
+
+
+def _update(config: Config, *, explain: bool, jobs: int | None, out, json_path: Path | None,
+            junit_path: Path | None, scheduler: str | None, on_stale) -> Update:
     project, refs, problems = collect(config)
     if problems:
         return Update(report(problems), False, problems)

@@ -536,6 +536,57 @@ def preload_for(project: Project, modules: list[Module]) -> list[str]:
 
 
 _KEPT: ForkServer | None = None   # serve's fork server (kept_fork_server)
+_EARLY: tuple[ForkServer, list[str]] | None = None   # a build's early fork server and its preload
+
+
+def changed_preload(config) -> list[str] | None:
+    """The heavy libraries that the snippet files changed since the last build that ran something
+    import, as the analysis cache has them from that build; None when no file changed, when the
+    site was never built, or when a changed file is not in the cache (its imports are unknown)."""
+    import json
+    from .project import ANALYSIS_CACHE
+    try:
+        since = (config.root / ".hugosnip" / "report.json").stat().st_mtime_ns
+        changed = [p for p in config.snippet_dir.rglob("*.py")
+                   if "__pycache__" not in p.parts and p.stat().st_mtime_ns > since]
+    except OSError:
+        return None
+    if not changed:
+        return None
+    try:
+        entries = json.loads((config.root / ANALYSIS_CACHE).read_text(encoding="utf-8"))["entries"]
+        imports: dict[str, list[str]] = {}
+        for key, value in entries.items():
+            if isinstance(value, dict):   # a module's analysis (a page's is a list of its calls)
+                imports.setdefault(key.rpartition(":")[0], []).extend(value.get("imports", []))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    tops = set()
+    for path in changed:
+        names = imports.get(path.relative_to(config.root).as_posix())
+        if names is None:
+            return None
+        tops |= {str(name).split(".")[0] for name in names}
+    return sorted(HEAVY[t] for t in tops if t in HEAVY)
+
+
+@contextmanager
+def early_fork_server(config):
+    """A fork server started at the beginning of a build whose snippet files changed since it last
+    ran something (``changed_preload``): it imports their heavy libraries while the build scans
+    and plans, instead of after. ``run_many`` takes it when the plan's stale modules want the same
+    preload (however many: a single edited module runs forked, not in a fresh interpreter that
+    imports numpy again); otherwise it is closed unused. Closed when the build ends."""
+    global _EARLY
+    preload = changed_preload(config) if _KEPT is None else None
+    server = ForkServer(config, preload) if preload is not None else None
+    _EARLY = (server, preload) if server else None
+    try:
+        yield server
+    finally:
+        _EARLY = None
+        if server:
+            server.close()
 
 
 @contextmanager
@@ -562,6 +613,9 @@ def run_many(project: Project, modules: list[Module], jobs: int, on_event=None, 
     """
     jobs = jobs or os.cpu_count() or 1
     kept = _KEPT if _KEPT is not None and _KEPT.alive and _KEPT.root == project.config.root else None
+    if kept is None and _EARLY is not None and _EARLY[0].alive and _EARLY[0].root == project.config.root \
+            and _EARLY[1] == preload_for(project, modules):
+        kept = _EARLY[0]
     server = kept or (ForkServer(project.config, preload_for(project, modules)) if len(modules) > 1 else None)
     pool = ScratchPool(project.config)
 
