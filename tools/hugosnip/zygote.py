@@ -43,7 +43,7 @@ def main() -> None:
         _warm_numpy()
     from . import worker  # loaded once, before forking
     from . import capture, charts, display  # noqa: F401 - every worker imports them: ~5 ms a module otherwise
-    worker.ends_with_semicolon("0")  # its tokenizer's patterns compiled once (~1.4 ms on a cell's first value)
+    worker.ends_with_semicolon("0;")  # its tokenizer's patterns compiled once (~1.4 ms on a cell's first value)
     gc.freeze()  # the objects loaded so far are never collected: a worker's GC leaves their pages shared
     children: dict[int, int] = {}
     # A child's end wakes the loop at once (SIGCHLD writes a byte to this pipe).
