@@ -248,3 +248,22 @@ def test_a_build_runs_an_edited_module_in_its_early_fork_server(site, monkeypatc
     doc = store.load(site / "data/hugosnip/one.json")
     assert doc["cells"]["x"]["value"]["number"] == server.proc.pid   # forked from it
     assert server.proc.poll() is not None and run._EARLY is None     # closed with the build
+
+
+def test_a_forked_worker_that_is_gone_is_not_waited_for(site):
+    """After its last cell the worker kills what its cells started, then says it is gone: the
+    build goes on to the next module while the fork server reaps it, and keeps no status."""
+    write(site / "snippets/one.py", "# %% x\nimport subprocess\np = subprocess.Popen(['sleep', '60'])\np.pid\n")
+    project = Project(load(site))
+    module = project.load(site / "snippets/one.py")
+    events = []
+    with run.kept_fork_server(project) as server:
+        outcome, = run.run_many(project, [module], 1, on_event=lambda m, e: events.append(e["event"]))
+        assert outcome.ok
+        assert events[-2:] == ["end", "gone"]
+        with pytest.raises(ProcessLookupError):     # the cell's child went with it
+            os.kill(int(outcome.cells["x"]["value"]["number"]), 0)
+        deadline = time.monotonic() + 5
+        while (server.forgotten or server.statuses) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert (server.forgotten, server.statuses) == (set(), {})
