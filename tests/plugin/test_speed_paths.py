@@ -267,3 +267,22 @@ def test_a_forked_worker_that_is_gone_is_not_waited_for(site):
         while (server.forgotten or server.statuses) and time.monotonic() < deadline:
             time.sleep(0.01)
         assert (server.forgotten, server.statuses) == (set(), {})
+
+
+def test_fork_server_reaps_quietly_when_the_build_closed_it_first():
+    """The build does not wait for the status of a worker that said it is gone, so it may close the
+    fork server before that status is sent: the server then drops it, with no traceback."""
+    import socket
+    from hugosnip import zygote
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    ours.close()                                  # the build is gone
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)   # ended, not reaped yet
+    try:
+        assert zygote._reap(theirs, {pid: 7}) == set()
+    finally:
+        theirs.close()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)               # reaped by _reap

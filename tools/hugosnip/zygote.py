@@ -145,7 +145,10 @@ def _reap(control: socket.socket, children: dict[int, int]) -> set[int]:
         if job_id is None:
             idle.add(pid)
         else:
-            control.send(json.dumps({"id": job_id, "status": os.waitstatus_to_exitcode(status)}).encode())
+            try:
+                control.send(json.dumps({"id": job_id, "status": os.waitstatus_to_exitcode(status)}).encode())
+            except OSError:   # the build closed the server without waiting for this worker (it said
+                pass          # it was gone): the loop sees the end of the socket next
 
 
 def _child(jobs: socket.socket) -> None:
