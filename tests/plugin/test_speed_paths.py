@@ -286,3 +286,32 @@ def test_fork_server_reaps_quietly_when_the_build_closed_it_first():
         theirs.close()
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)               # reaped by _reap
+
+
+def _until(condition, limit: float = 5.0) -> bool:
+    deadline = time.monotonic() + limit
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.005)
+    return condition()
+
+
+def test_the_writer_stores_a_result_once_a_cell_started_since(monkeypatch):
+    """It holds a result while the runner launches the next module (until that module's first
+    cell starts, or HOLD seconds), then stores it; close stores what is left at once."""
+    from hugosnip.build import Writer
+    monkeypatch.setattr(Writer, "HOLD", 60.0)
+    stored = []
+    writer = Writer(stored.append)
+    writer.put("a")
+    time.sleep(0.05)
+    assert stored == []                          # held: no cell started since
+    writer.started()
+    assert _until(lambda: stored == ["a"])
+    writer.put("b")
+    writer.close()                               # not held any longer
+    assert stored == ["a", "b"]
+    monkeypatch.setattr(Writer, "HOLD", 0.01)
+    writer = Writer(stored.append)
+    writer.put("c")                              # no cell starts: stored after HOLD
+    assert _until(lambda: stored == ["a", "b", "c"])
+    writer.close()

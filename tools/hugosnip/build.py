@@ -131,7 +131,11 @@ def build(config: Config, *, explain: bool = False, jobs: int | None = None, run
 class Writer:
     """One thread that stores results in the order modules end, so that no runner waits for a
     store (a result's document, its download archive, its files) before starting its next module.
+    It starts on a result once a cell has started since (``started``; at most HOLD seconds later):
+    storing while the runner launches the next module slowed that launch by 1-2 ms (one GIL).
     ``close`` waits for every result handed over, and raises what storing one raised."""
+
+    HOLD = 0.05
 
     def __init__(self, store_one):
         import queue
@@ -139,14 +143,21 @@ class Writer:
         self.store_one = store_one
         self.queue: queue.SimpleQueue = queue.SimpleQueue()
         self.error: BaseException | None = None
+        self.go = threading.Event()
         self.thread = threading.Thread(target=self._loop, name="hugosnip-writer", daemon=True)
         self.thread.start()
 
     def put(self, outcome) -> None:
+        self.go.clear()
         self.queue.put(outcome)
+
+    def started(self) -> None:
+        """A cell started: the next module is under way, the writer may take the GIL."""
+        self.go.set()
 
     def _loop(self) -> None:
         while (outcome := self.queue.get()) is not None:
+            self.go.wait(self.HOLD)
             if self.error is None:
                 try:
                     self.store_one(outcome)
@@ -154,6 +165,7 @@ class Writer:
                     self.error = exc
 
     def close(self, raising: bool = True) -> None:
+        self.go.set()
         self.queue.put(None)
         self.thread.join()
         if raising and self.error is not None:
@@ -244,9 +256,15 @@ def _update(config: Config, *, explain: bool, jobs: int | None, out, json_path: 
             reports_ready = threading.Thread(target=reporting.warm_up, name="hugosnip-jinja", daemon=True)
             reports_ready.start()   # Jinja, for the table and the JUnit, loads while the snippets run
             writer = Writer(stored)
+
+            def event(module, event) -> None:
+                progress.event(module, event)
+                if event["event"] == "start":
+                    writer.started()
+
             try:
                 try:
-                    outcomes = executor.run(project, snippets, on_event=progress.event, on_done=finished)
+                    outcomes = executor.run(project, snippets, on_event=event, on_done=finished)
                 except BaseException:
                     writer.close(raising=False)   # what ended before a Ctrl-C is stored too
                     raise
