@@ -11,7 +11,7 @@ from xml.sax.saxutils import escape, quoteattr
 import pytest
 
 from hugosnip.capture import stream_text
-from hugosnip import report, run
+from hugosnip import report, run, store
 from hugosnip.config import load
 from hugosnip.project import Project
 from hugosnip.report import Row
@@ -192,3 +192,126 @@ def test_katex_css_on_the_pages_that_show_math(site, math_in, with_katex):
     pages = {"index.html", "posts/index.html", "2024/03/plain/index.html"}
     shown = {p for p in pages if "katex.min." in (site / "public" / p).read_text(encoding="utf-8")}
     assert shown == with_katex
+
+
+def test_reports_are_rewritten_only_when_their_rows_change(site):
+    """A build with nothing to run leaves the reports that say so as they are (no Jinja); a changed
+    row, or a JUnit that is gone, writes both again, the JUnit from the rows of this build."""
+    from hugosnip.build import update
+    reports = site / ".hugosnip"
+    assert update(load(site)).status == 0                       # runs every snippet
+    assert update(load(site)).status == 0                       # nothing to run: rows now "reused"
+    first = {name: (reports / name).stat().st_ino for name in ("report.json", "junit.xml")}
+    junit = (reports / "junit.xml").read_text()
+    assert update(load(site)).status == 0                       # the same rows
+    assert {name: (reports / name).stat().st_ino for name in first} == first
+    (reports / "junit.xml").unlink()
+    assert update(load(site)).status == 0
+    assert (reports / "junit.xml").read_text() == junit
+    write(site / "snippets/demo.py", (site / "snippets/demo.py").read_text() + "\n# %% extra\n2 + 2\n")
+    assert update(load(site)).status == 0
+    assert 'name="snippets/demo.py"' in (reports / "junit.xml").read_text()
+    assert (reports / "junit.xml").read_text() != junit
+
+
+def test_early_fork_server_preload_is_that_of_the_changed_files(site):
+    """Only files changed since the last build that ran something, by their imports as the analysis
+    cache has them; None when the site was never built, nothing changed, or a changed file is new."""
+    from hugosnip.build import update
+    config = load(site)
+    write(site / "snippets/heavy.py", "# %% x\nimport numpy\nimport json\n1\n")
+    assert run.changed_preload(config) is None                  # never built
+    assert update(config).status == 0
+    assert run.changed_preload(config) is None                  # nothing changed since
+    write(site / "snippets/heavy.py", "# %% x\nimport numpy\nimport json\n2\n")
+    assert run.changed_preload(config) == ["numpy.random"]      # as the cache has it (before the edit)
+    write(site / "snippets/new.py", "# %% y\n3\n")
+    assert run.changed_preload(config) is None                  # its imports are not known yet
+
+
+def test_a_build_runs_an_edited_module_in_its_early_fork_server(site, monkeypatch):
+    from hugosnip.build import update
+    started, real = [], run.ForkServer
+
+    def recording(*args):
+        started.append(real(*args))
+        return started[-1]
+
+    monkeypatch.setattr(run, "ForkServer", recording)
+    write(site / "snippets/one.py", "# %% x\nimport os\nos.getppid()\n")
+    config = load(site)
+    assert update(config).status == 0
+    started.clear()
+    write(site / "snippets/one.py", "# %% x\nimport os\nos.getppid()  # edited\n")
+    assert update(config).status == 0
+    (server,) = started                                          # the early one, and no other
+    doc = store.load(site / "data/hugosnip/one.json")
+    assert doc["cells"]["x"]["value"]["number"] == server.proc.pid   # forked from it
+    assert server.proc.poll() is not None and run._EARLY is None     # closed with the build
+
+
+def test_a_forked_worker_that_is_gone_is_not_waited_for(site):
+    """After its last cell the worker kills what its cells started, then says it is gone: the
+    build goes on to the next module while the fork server reaps it, and keeps no status."""
+    write(site / "snippets/one.py", "# %% x\nimport subprocess\np = subprocess.Popen(['sleep', '60'])\np.pid\n")
+    project = Project(load(site))
+    module = project.load(site / "snippets/one.py")
+    events = []
+    with run.kept_fork_server(project) as server:
+        outcome, = run.run_many(project, [module], 1, on_event=lambda m, e: events.append(e["event"]))
+        assert outcome.ok
+        assert events[-2:] == ["end", "gone"]
+        with pytest.raises(ProcessLookupError):     # the cell's child went with it
+            os.kill(int(outcome.cells["x"]["value"]["number"]), 0)
+        deadline = time.monotonic() + 5
+        while (server.forgotten or server.statuses) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert (server.forgotten, server.statuses) == (set(), {})
+
+
+def test_fork_server_reaps_quietly_when_the_build_closed_it_first():
+    """The build does not wait for the status of a worker that said it is gone, so it may close the
+    fork server before that status is sent: the server then drops it, with no traceback."""
+    import socket
+    from hugosnip import zygote
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    ours.close()                                  # the build is gone
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)   # ended, not reaped yet
+    try:
+        assert zygote._reap(theirs, {pid: 7}) == set()
+    finally:
+        theirs.close()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)               # reaped by _reap
+
+
+def _until(condition, limit: float = 5.0) -> bool:
+    deadline = time.monotonic() + limit
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.005)
+    return condition()
+
+
+def test_the_writer_stores_a_result_once_a_cell_started_since(monkeypatch):
+    """It holds a result while the runner launches the next module (until that module's first
+    cell starts, or HOLD seconds), then stores it; close stores what is left at once."""
+    from hugosnip.build import Writer
+    monkeypatch.setattr(Writer, "HOLD", 60.0)
+    stored = []
+    writer = Writer(stored.append)
+    writer.put("a")
+    time.sleep(0.05)
+    assert stored == []                          # held: no cell started since
+    writer.started()
+    assert _until(lambda: stored == ["a"])
+    writer.put("b")
+    writer.close()                               # not held any longer
+    assert stored == ["a", "b"]
+    monkeypatch.setattr(Writer, "HOLD", 0.01)
+    writer = Writer(stored.append)
+    writer.put("c")                              # no cell starts: stored after HOLD
+    assert _until(lambda: stored == ["a", "b", "c"])
+    writer.close()

@@ -126,11 +126,13 @@ def main(argv: list[str] | None = None) -> int:
             from .doctor import doctor
             return doctor(root)
         if args.command == "build" and not args.no_hugo:
-            from .doctor import component_problems, uses_plugin   # without the plugin's Hugo side
-            if (missing := component_problems(root)) and uses_plugin(root):     # Hugo would fail: stop now
-                for problem in missing:
-                    print(problem.render(), file=sys.stderr)
-                return max(p.code for p in missing)
+            from . import hugoconfig, theme   # light: the doctor is read only when something is missing
+            if not all(hugoconfig.theme_in_place(root, theme.NAME)):
+                from .doctor import component_problems, uses_plugin   # without the plugin's Hugo side
+                if (missing := component_problems(root)) and uses_plugin(root):     # Hugo would fail: stop now
+                    for problem in missing:
+                        print(problem.render(), file=sys.stderr)
+                    return max(p.code for p in missing)
             from . import hugo  # start Hugo first: a warm build is mostly Hugo's time
             early = hugo.start(root, list(args.hugo_args))
         from .config import load

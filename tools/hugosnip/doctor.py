@@ -143,15 +143,16 @@ def component_problems(root: Path, resolved: dict | None = None) -> list[Problem
     if isinstance(themes, str):
         themes = [themes]
     copy = root / (resolved.get("themesdir") or "themes") / plugin_theme.NAME
+    has_copy, listed = hugoconfig.theme_in_place(root, plugin_theme.NAME, resolved)
     problems: list[Problem] = []
-    if not copy.is_dir():
+    if not has_copy:
         problems.append(InputError(where, None, f"no {copy.relative_to(root).as_posix()}/: the plugin's "
                                    "Hugo side (shortcodes, CSS) is not in the site", ["run `hugosnip init`"]))
-    if plugin_theme.NAME not in themes:
-        listed = ", ".join(f'"{t}"' for t in [*themes, plugin_theme.NAME])
+    if not listed:
+        names = ", ".join(f'"{t}"' for t in [*themes, plugin_theme.NAME])
         problems.append(InputError(where, None, f"\"{plugin_theme.NAME}\" is not in the site's `theme` list, so "
                                    "Hugo does not know the snip-* shortcodes",
-                                   [f"set theme = [{listed}] (or run `hugosnip init`)"]))
+                                   [f"set theme = [{names}] (or run `hugosnip init`)"]))
     return problems
 
 

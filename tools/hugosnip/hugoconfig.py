@@ -14,7 +14,6 @@ import os
 import subprocess
 from pathlib import Path
 
-from .errors import ConfigError
 from .root import config_files
 
 CACHE = Path(".hugosnip", "hugo-config.json")
@@ -67,6 +66,7 @@ def resolved(root: Path) -> dict:
 
 def _ask_hugo(root: Path) -> dict:
     from . import hugo
+    from .errors import ConfigError   # here: `build` reads this module before it starts Hugo
     where = main_file(root)
     exe = hugo.binary()
     if exe is None:
@@ -81,6 +81,16 @@ def _ask_hugo(root: Path) -> dict:
         return json.loads(proc.stdout)
     except ValueError as exc:
         raise ConfigError(where, None, f"`hugo config --format json` gave no JSON: {exc}") from None
+
+
+def theme_in_place(root: Path, name: str, settings: dict | None = None) -> tuple[bool, bool]:
+    """Whether the theme component ``name`` is in the site's themes folder, and whether the
+    site's `theme` list names it (``settings``: ``resolved(root)``, if read already)."""
+    settings = resolved(root) if settings is None else settings
+    themes = settings.get("theme") or []
+    if isinstance(themes, str):
+        themes = [themes]
+    return (root / (settings.get("themesdir") or "themes") / name).is_dir(), name in themes
 
 
 def main_file(root: Path) -> str:

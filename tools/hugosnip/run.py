@@ -139,6 +139,7 @@ class ForkServer:
         self.changed = threading.Condition()
         self.pids: dict[int, int] = {}
         self.statuses: dict[int, int] = {}
+        self.forgotten: set[int] = set()   # jobs whose status is not wanted (forget)
         self.alive = True
         self.next_id = 0
         threading.Thread(target=self._listen, daemon=True).start()
@@ -157,6 +158,8 @@ class ForkServer:
                 reply = json.loads(message)
                 if "pid" in reply:
                     self.pids[reply["id"]] = reply["pid"]
+                elif reply["id"] in self.forgotten:
+                    self.forgotten.discard(reply["id"])
                 else:
                     self.statuses[reply["id"]] = reply["status"]
                 self.changed.notify_all()
@@ -169,6 +172,13 @@ class ForkServer:
         if not self.alive:
             raise RuntimeError("the fork server died")
         return Forked(self, job_id)   # its pid is read when needed (at the end, or to kill it)
+
+    def forget(self, job_id: int) -> None:
+        """The status of this job is not wanted (its worker said it is gone): not kept when it comes."""
+        with self.changed:
+            if self.statuses.pop(job_id, None) is None:
+                self.forgotten.add(job_id)
+            self.pids.pop(job_id, None)
 
     def status(self, job_id: int) -> int:
         with self.changed:
@@ -359,11 +369,13 @@ def run_module(project: Project, module: Module, *, until: str | None = None,
             os.close(write_fd)
         with _LIVE_LOCK:
             _LIVE.add(worker)
+        gone = False
         try:
-            _follow(worker, read_fd, outcome, by_name, config.timeout, stderr_path, on_event)
+            gone = _follow(worker, read_fd, outcome, by_name, config.timeout, stderr_path, on_event)
         finally:
             os.close(read_fd)
-            _kill_group(worker)
+            # a forked worker that said it is gone is reaped by the fork server: not waited for
+            _kill_group(worker, reap=not (gone and isinstance(worker, Forked)))
             with _LIVE_LOCK:
                 _LIVE.discard(worker)
         for name in outcome.figures:
@@ -420,10 +432,11 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
-def _kill_group(worker) -> None:
+def _kill_group(worker, reap: bool = True) -> None:
     """Kill the worker, its process group, and every process it started even in a new session
     (the worker ends its own leftovers when it ends well; this is for a worker killed on a
-    timeout or Ctrl-C), then reap it."""
+    timeout or Ctrl-C), then reap it (``reap=False``: a forked worker whose end the fork server
+    reaps; its status is not kept)."""
     try:
         strays = descendants(worker.pid)
     except (OSError, ValueError):
@@ -437,20 +450,29 @@ def _kill_group(worker) -> None:
             os.kill(pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
-    worker.wait()
+    if reap:
+        worker.wait()
+    else:
+        worker.server.forget(worker.job_id)
 
 
 def _follow(proc, fd, outcome: Outcome, cells: dict, default_timeout: float, stderr_path: Path,
-            on_event) -> None:
+            on_event) -> bool:
+    """Follow the worker's events into the outcome until it ends; True when it said it is gone
+    (after ``end``: every process a cell started is killed, only its own exit is left)."""
     module = outcome.module
     buffer = b""
     current = None                       # the cell running now
     deadline = time.monotonic() + default_timeout   # the import of the module's package
     limit = default_timeout
     saving = False                       # the worker is saving the current cell's figures
+    ended = False                        # it sent "end": no clock now, as when waiting for its exit
     while True:
         wait = deadline - time.monotonic()
-        ready = select.select([fd], [], [], max(wait, 0))[0] if wait > 0 else []
+        if ended:
+            ready = select.select([fd], [], [])[0]
+        else:
+            ready = select.select([fd], [], [], max(wait, 0))[0] if wait > 0 else []
         if not ready:
             _kill_group(proc)
             line = cells[current].line if current else None
@@ -463,9 +485,12 @@ def _follow(proc, fd, outcome: Outcome, cells: dict, default_timeout: float, std
                                               "site's [params.hugosnip] timeout"]
                                              + (["(saving figures has its own clock: the cell's code had ended; "
                                                  "fewer or smaller figures save faster)"] if saving else []))
-            return
+            return False
         chunk = os.read(fd, 1 << 20)
         if not chunk:
+            if ended:   # it ended without the word (it was killed after its last cell)
+                proc.wait()
+                return False
             break
         buffer += chunk
         *lines, buffer = buffer.split(b"\n")
@@ -511,8 +536,9 @@ def _follow(proc, fd, outcome: Outcome, cells: dict, default_timeout: float, std
                     outcome.figures.update(dict.fromkeys(event["result"]["figures"], b""))
             elif kind == "end":
                 outcome.peak_kb = event.get("peak_kb", 0)
-                proc.wait()
-                return
+                ended = True
+            elif kind == "gone":
+                return True
     status = proc.wait()
     cause = f"was killed by {_signal_name(-status)}" if status < 0 else f"exited with status {status}"
     line = cells[current].line if current else None
@@ -521,6 +547,7 @@ def _follow(proc, fd, outcome: Outcome, cells: dict, default_timeout: float, std
     detail = _user_lines(_tail(stderr_path), module)
     outcome.problem = WorkerDied(module.rel, line, f"the worker {cause}{hint.get(_signal_name(-status), '') if status < 0 else ''} "
                                  f"{what}", detail)
+    return False
 
 
 # What the fork server imports for a module that imports the key. numpy 2 loads numpy.random
@@ -536,6 +563,57 @@ def preload_for(project: Project, modules: list[Module]) -> list[str]:
 
 
 _KEPT: ForkServer | None = None   # serve's fork server (kept_fork_server)
+_EARLY: tuple[ForkServer, list[str]] | None = None   # a build's early fork server and its preload
+
+
+def changed_preload(config) -> list[str] | None:
+    """The heavy libraries that the snippet files changed since the last build that ran something
+    import, as the analysis cache has them from that build; None when no file changed, when the
+    site was never built, or when a changed file is not in the cache (its imports are unknown)."""
+    import json
+    from .project import ANALYSIS_CACHE
+    try:
+        since = (config.root / ".hugosnip" / "report.json").stat().st_mtime_ns
+        changed = [p for p in config.snippet_dir.rglob("*.py")
+                   if "__pycache__" not in p.parts and p.stat().st_mtime_ns > since]
+    except OSError:
+        return None
+    if not changed:
+        return None
+    try:
+        entries = json.loads((config.root / ANALYSIS_CACHE).read_text(encoding="utf-8"))["entries"]
+        imports: dict[str, list[str]] = {}
+        for key, value in entries.items():
+            if isinstance(value, dict):   # a module's analysis (a page's is a list of its calls)
+                imports.setdefault(key.rpartition(":")[0], []).extend(value.get("imports", []))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    tops = set()
+    for path in changed:
+        names = imports.get(path.relative_to(config.root).as_posix())
+        if names is None:
+            return None
+        tops |= {str(name).split(".")[0] for name in names}
+    return sorted(HEAVY[t] for t in tops if t in HEAVY)
+
+
+@contextmanager
+def early_fork_server(config):
+    """A fork server started at the beginning of a build whose snippet files changed since it last
+    ran something (``changed_preload``): it imports their heavy libraries while the build scans
+    and plans, instead of after. ``run_many`` takes it when the plan's stale modules want the same
+    preload (however many: a single edited module runs forked, not in a fresh interpreter that
+    imports numpy again); otherwise it is closed unused. Closed when the build ends."""
+    global _EARLY
+    preload = changed_preload(config) if _KEPT is None else None
+    server = ForkServer(config, preload) if preload is not None else None
+    _EARLY = (server, preload) if server else None
+    try:
+        yield server
+    finally:
+        _EARLY = None
+        if server:
+            server.close()
 
 
 @contextmanager
@@ -562,6 +640,9 @@ def run_many(project: Project, modules: list[Module], jobs: int, on_event=None, 
     """
     jobs = jobs or os.cpu_count() or 1
     kept = _KEPT if _KEPT is not None and _KEPT.alive and _KEPT.root == project.config.root else None
+    if kept is None and _EARLY is not None and _EARLY[0].alive and _EARLY[0].root == project.config.root \
+            and _EARLY[1] == preload_for(project, modules):
+        kept = _EARLY[0]
     server = kept or (ForkServer(project.config, preload_for(project, modules)) if len(modules) > 1 else None)
     pool = ScratchPool(project.config)
 

@@ -8,9 +8,7 @@ repository (a source checkout), ``themes/hugosnip`` is the canonical copy itself
 
 from __future__ import annotations
 
-import hashlib
 import re
-import shutil
 from pathlib import Path
 
 from . import __version__
@@ -36,6 +34,7 @@ def source() -> Path:
 
 def files(folder: Path) -> dict[str, str]:
     """sha256 of every file of a copy, by its path relative to the copy (stamp aside)."""
+    import hashlib   # here, as shutil below: `build` reads NAME before it starts Hugo
     out = {}
     for path in sorted(folder.rglob("*")):
         if path.is_file() and not (_SKIP & set(path.relative_to(folder).parts)):
@@ -44,6 +43,7 @@ def files(folder: Path) -> dict[str, str]:
 
 
 def digest(folder: Path) -> str:
+    import hashlib
     h = hashlib.sha256()
     for rel, sha in files(folder).items():
         h.update(f"{rel}\0{sha}\n".encode())
@@ -100,6 +100,7 @@ def install(copy: Path) -> None:
         return
     if copy.is_symlink():
         raise FileExistsError(f"{copy} is a symlink: not replaced")
+    import shutil
     if copy.exists():
         shutil.rmtree(copy)
     shutil.copytree(src, copy, ignore=shutil.ignore_patterns(*_SKIP))
