@@ -315,3 +315,21 @@ def test_the_writer_stores_a_result_once_a_cell_started_since(monkeypatch):
     writer.put("c")                              # no cell starts: stored after HOLD
     assert _until(lambda: stored == ["a", "b", "c"])
     writer.close()
+
+
+def test_the_report_names_the_cpu_without_starting_a_process(monkeypatch):
+    """platform.processor() runs `uname -p` on Linux (~5 ms a build): the report reads the model."""
+    import platform
+    import subprocess
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"a process was started: {args[1:]}")
+
+    monkeypatch.setattr(platform, "_uname_cache", None)     # else an earlier call's answer is reused
+    monkeypatch.setattr(subprocess.Popen, "__init__", refuse)
+    expected = platform.machine()
+    if Path("/proc/cpuinfo").is_file():
+        models = [line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                  if line.startswith("model name")]
+        expected = models[0] if models else expected
+    assert report.machine()["processor"] == expected

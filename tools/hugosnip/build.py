@@ -80,7 +80,7 @@ def build(config: Config, *, explain: bool = False, jobs: int | None = None, run
     if anything is written, that early run is dropped and Hugo runs again after.
     """
     out = out or sys.stdout
-    if run_hugo:
+    if run_hugo and early is None:   # (the command line checked this before it started ``early``)
         # Without the plugin's Hugo side, Hugo cannot build the pages: say so before running anything.
         from .doctor import component_problems, uses_plugin
         try:

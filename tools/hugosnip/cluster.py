@@ -510,14 +510,8 @@ def device_name(gpu: bool) -> str:
                 return names[0].strip()
         except (OSError, subprocess.SubprocessError):
             pass
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as info:
-            for line in info:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
+    from .report import cpu_model
+    return cpu_model()
 
 
 _RUNNING: dict[str, object] = {}   # task key -> its snippet worker (for Ctrl-C on the build side)
