@@ -136,6 +136,7 @@ class Project:
         self._modules: dict[str, Module] | None = None
         self.cache = self._read_cache()
         self.pages_seen: set[str] = set()   # cache keys of the pages scanned this time
+        self._snippets_in_place: set[str] = set()   # names safe_path passed in this resolve_all
 
     def _read_cache(self) -> dict:
         try:
@@ -237,7 +238,9 @@ class Project:
         return path
 
     def module_for(self, ref: Reference) -> Module:
-        self.safe_path(ref.file, ref.page, ref.line, "snippet")
+        if ref.file not in self._snippets_in_place:   # a module's many references: its path checked once
+            self.safe_path(ref.file, ref.page, ref.line, "snippet")
+            self._snippets_in_place.add(ref.file)
         module = self.modules.get(ref.file)
         if module is None:
             import unicodedata
@@ -271,6 +274,7 @@ class Project:
         with the pages that embed it listed under it, as a failing run is."""
         problems: list[Problem] = []
         in_snippets: dict[tuple, Problem] = {}
+        self._snippets_in_place.clear()   # the files as they are now
         for ref in refs:
             try:
                 self.resolve(ref)
