@@ -247,7 +247,8 @@ def test_a_build_runs_an_edited_module_in_its_early_fork_server(site, monkeypatc
     (server,) = started                                          # the early one, and no other
     doc = store.load(site / "data/hugosnip/one.json")
     assert doc["cells"]["x"]["value"]["number"] == server.proc.pid   # forked from it
-    assert server.proc.poll() is not None and run._EARLY is None     # closed with the build
+    assert run._EARLY is None                                    # closed with the build,
+    assert server.proc.wait(timeout=5) == 0                      # and it ends (reaped by a thread)
 
 
 def test_a_forked_worker_that_is_gone_is_not_waited_for(site):
@@ -333,3 +334,22 @@ def test_the_report_names_the_cpu_without_starting_a_process(monkeypatch):
                   if line.startswith("model name")]
         expected = models[0] if models else expected
     assert report.machine()["processor"] == expected
+
+
+def test_a_closed_fork_server_is_not_waited_for_and_still_ends(site):
+    """close(wait=False) returns before the server has ended (its numpy teardown is skipped with
+    os._exit, and a thread reaps it); the spare worker it had forked ends with it."""
+    project = Project(load(site))
+    server = run.ForkServer(project.config, ["numpy"])
+    spare = _until(lambda: _children(server.proc.pid)) and _children(server.proc.pid)[0]
+    server.close(wait=False)
+    assert server.proc.wait(timeout=5) == 0
+    assert _until(lambda: not Path(f"/proc/{spare}").exists()
+                  or Path(f"/proc/{spare}/stat").read_text().rsplit(")", 1)[1].split()[0] in "ZX")
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []

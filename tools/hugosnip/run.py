@@ -185,12 +185,20 @@ class ForkServer:
             self.changed.wait_for(lambda: job_id in self.statuses or not self.alive)
             return self.statuses.get(job_id, -signal.SIGKILL)
 
-    def close(self) -> None:
+    def close(self, wait: bool = True) -> None:
+        """Close the socket: the server kills its spare worker and exits. ``wait=False``: a thread
+        reaps it, so that the build goes on (to Hugo) meanwhile."""
         try:
             self.sock.shutdown(socket.SHUT_RDWR)  # the server sees the end at once
         except OSError:
             pass
         self.sock.close()
+        if wait:
+            self._reap()
+        else:
+            threading.Thread(target=self._reap, name="hugosnip-reap-server", daemon=True).start()
+
+    def _reap(self) -> None:
         try:
             self.proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
@@ -613,7 +621,7 @@ def early_fork_server(config):
     finally:
         _EARLY = None
         if server:
-            server.close()
+            server.close(wait=False)
 
 
 @contextmanager
@@ -661,7 +669,7 @@ def run_many(project: Project, modules: list[Module], jobs: int, on_event=None, 
         raise
     finally:
         if server and server is not kept:
-            server.close()
+            server.close(wait=False)
         pool.close()
     by_ref = {o.module.ref: o for o in results}
     return [by_ref[m.ref] for m in modules]
