@@ -2,6 +2,7 @@
 download, reused scratch folders, serve's kept fork server and its file-system wake-up."""
 
 import os
+import subprocess
 import sys
 import threading
 import time
@@ -353,3 +354,17 @@ def _children(pid: int) -> list[int]:
         return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
     except OSError:
         return []
+
+
+@pytest.mark.parametrize("args, status", [(("build", "--no-hugo"), 0), (("check",), 1)])
+def test_the_command_skips_the_teardown_but_runs_exit_handlers_and_flushes(site, args, status):
+    """console() ends the process with os._exit after main(): exit handlers have run, all output
+    is out, and the status is main's (check before any build: results missing, 1)."""
+    code = ("import atexit, sys\nfrom hugosnip import cli\n"
+            "atexit.register(lambda: print('exit handler ran'))\n"
+            f"sys.argv = ['hugosnip', '-C', {str(site)!r}, *{args!r}]\n"
+            "cli.console()\nprint('not reached')\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == status and "Traceback" not in result.stderr, result.stderr
+    assert result.stdout.endswith("exit handler ran\n")
+    assert "not reached" not in result.stdout
