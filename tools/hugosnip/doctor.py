@@ -52,11 +52,9 @@ def diagnose(root: Path, notes: list[Problem] | None = None) -> list[Problem]:
     except Problem as problem:
         return problems + [problem]
     resolved = hugoconfig.resolved(root)
-    themes = resolved.get("theme") or []
-    if isinstance(themes, str):
-        themes = [themes]
-    themes_dir = root / (resolved.get("themesdir") or "themes")
-    copy = themes_dir / plugin_theme.NAME
+    themes = hugoconfig.theme_list(resolved)
+    copy = hugoconfig.theme_folder(root, resolved, plugin_theme.NAME)
+    themes_dir = copy.parent
 
     # The theme component: present, listed, the same version as the plugin.
     problems += component_problems(root, resolved)
@@ -139,16 +137,13 @@ def component_problems(root: Path, resolved: dict | None = None) -> list[Problem
     from . import hugoconfig
     where = hugoconfig.main_file(root)
     resolved = hugoconfig.resolved(root) if resolved is None else resolved
-    themes = resolved.get("theme") or []
-    if isinstance(themes, str):
-        themes = [themes]
-    copy = root / (resolved.get("themesdir") or "themes") / plugin_theme.NAME
-    has_copy, listed = hugoconfig.theme_in_place(root, plugin_theme.NAME, resolved)
+    themes = hugoconfig.theme_list(resolved)
+    copy = hugoconfig.theme_folder(root, resolved, plugin_theme.NAME)
     problems: list[Problem] = []
-    if not has_copy:
+    if not copy.is_dir():
         problems.append(InputError(where, None, f"no {copy.relative_to(root).as_posix()}/: the plugin's "
                                    "Hugo side (shortcodes, CSS) is not in the site", ["run `hugosnip init`"]))
-    if not listed:
+    if plugin_theme.NAME not in themes:
         names = ", ".join(f'"{t}"' for t in [*themes, plugin_theme.NAME])
         problems.append(InputError(where, None, f"\"{plugin_theme.NAME}\" is not in the site's `theme` list, so "
                                    "Hugo does not know the snip-* shortcodes",

@@ -83,14 +83,22 @@ def _ask_hugo(root: Path) -> dict:
         raise ConfigError(where, None, f"`hugo config --format json` gave no JSON: {exc}") from None
 
 
-def theme_in_place(root: Path, name: str, settings: dict | None = None) -> tuple[bool, bool]:
-    """Whether the theme component ``name`` is in the site's themes folder, and whether the
-    site's `theme` list names it (``settings``: ``resolved(root)``, if read already)."""
-    settings = resolved(root) if settings is None else settings
+def theme_list(settings: dict) -> list[str]:
+    """The site's `theme` setting as a list (Hugo takes one name or a list)."""
     themes = settings.get("theme") or []
-    if isinstance(themes, str):
-        themes = [themes]
-    return (root / (settings.get("themesdir") or "themes") / name).is_dir(), name in themes
+    return [themes] if isinstance(themes, str) else list(themes)
+
+
+def theme_folder(root: Path, settings: dict, name: str) -> Path:
+    """Where the site keeps the theme component ``name`` (its themesDir, else themes/)."""
+    return root / (settings.get("themesdir") or "themes") / name
+
+
+def theme_in_place(root: Path, name: str) -> tuple[bool, bool]:
+    """Whether the theme component ``name`` is in the site's themes folder, and whether the
+    site's `theme` list names it."""
+    settings = resolved(root)
+    return theme_folder(root, settings, name).is_dir(), name in theme_list(settings)
 
 
 def main_file(root: Path) -> str:
