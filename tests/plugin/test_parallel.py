@@ -5,6 +5,8 @@ import shutil
 import signal
 import time
 
+import pytest
+
 from hugosnip.config import load
 from hugosnip.project import Project
 from hugosnip.run import ForkServer, preload_for, run_module
@@ -84,12 +86,16 @@ def test_a_spare_worker_killed_from_outside_is_replaced(site):
     assert again.ok
 
 
-def test_closing_the_fork_server_leaves_no_process(site):
+@pytest.mark.parametrize("wait", [True, False], ids=["waited-for", "reaped-by-a-thread"])
+def test_closing_the_fork_server_leaves_no_process(site, wait):
+    """close(wait=False), as a build does, returns at once; the server still ends (with os._exit,
+    no teardown), and its spare worker with it."""
     project = Project(load(site))
     server = ForkServer(project.config, [])
     run_module(project, project.modules["demo.py"], server=server)
     spare = _spare_of(server)
-    server.close()
+    server.close(wait=wait)
+    assert server.proc.wait(timeout=5) == 0
     for _ in range(200):
         if not os.path.exists(f"/proc/{spare}") or open(f"/proc/{spare}/stat").read().split()[2] == "Z":
             break

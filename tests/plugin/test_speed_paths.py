@@ -337,25 +337,6 @@ def test_the_report_names_the_cpu_without_starting_a_process(monkeypatch):
     assert report.machine()["processor"] == expected
 
 
-def test_a_closed_fork_server_is_not_waited_for_and_still_ends(site):
-    """close(wait=False) returns before the server has ended (its numpy teardown is skipped with
-    os._exit, and a thread reaps it); the spare worker it had forked ends with it."""
-    project = Project(load(site))
-    server = run.ForkServer(project.config, ["numpy"])
-    spare = _until(lambda: _children(server.proc.pid)) and _children(server.proc.pid)[0]
-    server.close(wait=False)
-    assert server.proc.wait(timeout=5) == 0
-    assert _until(lambda: not Path(f"/proc/{spare}").exists()
-                  or Path(f"/proc/{spare}/stat").read_text().rsplit(")", 1)[1].split()[0] in "ZX")
-
-
-def _children(pid: int) -> list[int]:
-    try:
-        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
-
-
 @pytest.mark.parametrize("args, status", [(("build", "--no-hugo"), 0), (("check",), 1)])
 def test_the_command_skips_the_teardown_but_runs_exit_handlers_and_flushes(site, args, status):
     """console() ends the process with os._exit after main(): exit handlers have run, all output
