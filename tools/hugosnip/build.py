@@ -101,6 +101,8 @@ def build(config: Config, *, explain: bool = False, jobs: int | None = None, run
         hugo.cancel(early)
         early = None
 
+    from . import warm
+    warm.forget(config.root)   # this check may end otherwise than the one that wrote it
     try:
         result = update(config, explain=explain, jobs=jobs, out=out, json_path=json_path,
                         junit_path=junit_path, scheduler=scheduler, on_stale=stale_found)
@@ -108,6 +110,8 @@ def build(config: Config, *, explain: bool = False, jobs: int | None = None, run
     except BaseException:
         hugo.cancel(early)
         raise
+    if result.clean is not None and not explain and json_path is None and junit_path is None:
+        warm.write(config, *result.clean)   # a plain `hugosnip build` may now start Hugo at once
     if status or changed or not run_hugo:
         hugo.cancel(early)
         early = None
@@ -117,6 +121,12 @@ def build(config: Config, *, explain: bool = False, jobs: int | None = None, run
         code = hugo.finish(early) if early else hugo.run(config.root, list(hugo_args))
     except FileNotFoundError as exc:
         return report([HugoFailed("hugo", None, str(exc))])
+    return after_hugo(config, code)
+
+
+def after_hugo(config: Config, code: int) -> int:
+    """The end of a build once Hugo exited with ``code``: its failure explained, else the site's
+    post_build command (also the warm path's end, warm.py)."""
     if code:
         problems: list[Problem] = [HugoFailed("hugo", None, f"Hugo failed with status {code} (its errors are above)")]
         from .doctor import diagnose   # a setup problem (no theme component, …) says what to change
@@ -178,6 +188,7 @@ class Update:
     changed: bool               # anything written (Hugo must read the results again)
     problems: list[Problem]     # as reported
     run_time: float = 0.0       # the snippets' own run time, summed
+    clean: tuple | None = None  # (plan, number of results) when nothing ran, changed or was said
 
 
 def update(config: Config, *, explain: bool = False, jobs: int | None = None, out=None,
@@ -307,7 +318,8 @@ def _update(config: Config, *, explain: bool, jobs: int | None, out, json_path: 
         print(f"hugosnip: {len(problems)} problem(s); the committed results of failing snippets "
               "are left as they were", file=sys.stderr)
         return Update(report(problems), changed, problems, run_time)
-    return Update(EXIT_OK, changed, problems, run_time)
+    clean = (plan, len(rows)) if not (snippets or changed or chart_warnings or plan.stale) else None
+    return Update(EXIT_OK, changed, problems, run_time, clean)
 
 
 def clean(config: Config, out=None) -> int:

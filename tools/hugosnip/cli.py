@@ -1,20 +1,21 @@
-"""The ``hugosnip`` command: build, check, run, clean."""
+"""The ``hugosnip`` command: build, check, run, clean.
+
+Imports nothing heavy at the top (argparse and pathlib included): a warm ``hugosnip build``
+starts Hugo from ``console`` before any of them is read (warm.py).
+"""
 
 from __future__ import annotations
 
-import argparse
-import signal
 import sys
-import threading
-from pathlib import Path
 
 from . import __version__
-from .root import find_root
 
 DESCRIPTION = "Run the Python snippets a Hugo site embeds, check them, and build the site."
 
 
 def _parser() -> argparse.ArgumentParser:
+    import argparse
+    from pathlib import Path
     parser = argparse.ArgumentParser(prog="hugosnip", description=DESCRIPTION)
     parser.add_argument("--version", action="version", version=f"hugosnip {__version__}")
     parser.add_argument("-C", "--root", type=Path, default=Path.cwd(),
@@ -61,6 +62,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _jobs(text: str) -> int:
+    import argparse
     try:
         value = int(text)
     except ValueError:
@@ -111,6 +113,9 @@ def _writable(option: str, path: Path | None, folder: bool) -> Path | None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import signal
+    import threading
+    from .root import find_root
     args = _parser().parse_args(argv)
     if threading.current_thread() is threading.main_thread():
         # Ctrl-C must stop a build cleanly even when started from a shell that ignores SIGINT
@@ -175,6 +180,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_command(config, target: str, figures: Path | None, out=None) -> int:
     out = out or sys.stdout
+    from pathlib import Path
+
     import jinja2
 
     from .build import report
@@ -223,8 +230,17 @@ def console() -> None:
     teardown, which frees every module and object the command loaded (10-15 ms after a build).
     What that teardown would do that matters is done first: other threads are joined, exit
     handlers run (a Dask cluster's among them), and the output is flushed."""
-    import atexit
     import os
+    code = None
+    if sys.argv[1:2] == ["build"]:   # warm: Hugo starts before the rest of hugosnip is read
+        from .warm import build
+        code = build(sys.argv[2:])
+    if code is not None:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    import atexit
+    import threading
     code = main()
     for thread in threading.enumerate():
         if thread is not threading.current_thread() and not thread.daemon:

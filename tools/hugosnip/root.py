@@ -1,13 +1,13 @@
 """Where the site is: the nearest folder at or above a path that holds a Hugo configuration.
 
 Hugo reads hugo.toml, hugo.yaml, hugo.json (and the older config.* names) at the project root,
-and a config/ folder (config/_default/, one folder per environment). Kept free of heavy imports:
-the command line calls it before starting Hugo.
+and a config/ folder (config/_default/, one folder per environment). Kept free of imports (pathlib
+included): the command line and the warm stamp (warm.py) read it before starting Hugo.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+# (annotations name pathlib.Path; they are never evaluated: `from __future__ import annotations`)
 
 CONFIG_NAMES = tuple(f"{stem}.{ext}" for stem in ("hugo", "config") for ext in ("toml", "yaml", "yml", "json"))
 CONFIG_DIR = "config"
@@ -23,11 +23,30 @@ def config_files(folder: Path) -> list[Path]:
     return found
 
 
-def find_root(start: Path) -> Path:
-    start = start.resolve()
-    for folder in (start, *start.parents):
-        if config_files(folder):
+def site_folder(start: str) -> str | None:
+    """The nearest folder at or above ``start`` that holds a Hugo configuration (what
+    ``config_files`` finds), or None; with os.path only, for the warm path (warm.py)."""
+    import os
+    folder = os.path.realpath(start)
+    while True:
+        if any(os.path.isfile(os.path.join(folder, name)) for name in CONFIG_NAMES):
             return folder
-    from .errors import ConfigError
-    raise ConfigError(str(start), None, "no Hugo configuration (hugo.toml, hugo.yaml, hugo.json, config.toml "
-                      "or config/_default/) here or above: run hugosnip inside a Hugo site")
+        config_dir = os.path.join(folder, CONFIG_DIR)
+        if os.path.isdir(os.path.join(config_dir, "_default")) and any(
+                name.endswith((".toml", ".yaml", ".yml", ".json")) and os.path.isfile(os.path.join(d, name))
+                for d, _, names in os.walk(config_dir) for name in names):
+            return folder
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return None
+        folder = parent
+
+
+def find_root(start: Path) -> Path:
+    from pathlib import Path
+    found = site_folder(str(start))
+    if found is None:
+        from .errors import ConfigError
+        raise ConfigError(str(Path(start).resolve()), None, "no Hugo configuration (hugo.toml, hugo.yaml, "
+                          "hugo.json, config.toml or config/_default/) here or above: run hugosnip inside a Hugo site")
+    return Path(found)
