@@ -331,6 +331,21 @@ def _scratch(config, pool: ScratchPool | None):
             yield scratch
 
 
+def make_job(project: Project, module: Module, cells, scratch: str) -> dict:
+    """What a worker is handed for a module: its cells and the settings they run with; the cells
+    start in ``scratch``/cwd and save their figures in ``scratch``/figures."""
+    config = project.config
+    return {
+        "root": str(config.root), "file": str(module.path), "dotted": module.dotted,
+        "cwd": str(Path(scratch, "cwd")),
+        "snippet_dir": str(project.base), "seed": config.seed, "output_limit": config.output_limit,
+        "memory_limit": config.memory_limit, "figure_dir": str(Path(scratch, "figures")),
+        "decimal_mark": config.decimal_mark, "figure_format": config.figure_format, "html": config.html,
+        "cells": [{"name": c.name, "line": c.line, "code": c.code, "code_line": c.code_line,
+                   "options": _options(c)} for c in cells],
+    }
+
+
 def run_module(project: Project, module: Module, *, until: str | None = None,
                on_event=None, server: ForkServer | None = None, scratch_pool: ScratchPool | None = None) -> Outcome:
     """Run the module's cells in order (stopping after cell ``until`` if given).
@@ -356,15 +371,7 @@ def run_module(project: Project, module: Module, *, until: str | None = None,
         figure_dir = Path(scratch, "figures")
         figure_dir.mkdir(exist_ok=True)
         Path(scratch, "cwd").mkdir(exist_ok=True)
-        job = {
-            "root": str(config.root), "file": str(module.path), "dotted": module.dotted,
-            "cwd": str(Path(scratch, "cwd")),
-            "snippet_dir": str(project.base), "seed": config.seed, "output_limit": config.output_limit,
-            "memory_limit": config.memory_limit, "figure_dir": str(figure_dir),
-            "decimal_mark": config.decimal_mark, "figure_format": config.figure_format, "html": config.html,
-            "cells": [{"name": c.name, "line": c.line, "code": c.code, "code_line": c.code_line,
-                       "options": _options(c)} for c in cells],
-        }
+        job = make_job(project, module, cells, scratch)
         job_path = Path(scratch, "job.json")
         job_path.write_text(json.dumps(job), encoding="utf-8")
         read_fd, write_fd = os.pipe()
