@@ -33,7 +33,7 @@ RACY_FINE = 0.1     # seconds, where the times recorded show a fine clock (ext4,
 
 def environment() -> str:
     """The environment variables that can change the check's answer: Hugo's (its settings, its
-    environment) and Python's (where libraries are imported from), one per line."""
+    environment) and Python's (where libraries are imported from), as one line."""
     names = sorted(k for k in os.environ if k[:4].upper() == "HUGO" or k[:6].upper() == "PYTHON")
     return "\x1f".join(f"{k}={os.environ[k]}" for k in names)
 
@@ -86,7 +86,7 @@ def build(argv: list[str]) -> int | None:
     from .root import site_folder
     root = site_folder(os.getcwd())
     values = _read(root) if root else None
-    if values is None or not os.path.isfile(values.get("hugo", "")):
+    if values is None or "results" not in values or not os.path.isfile(values.get("hugo", "")):
         return None
     import _signal   # `signal` itself would import enum (~2 ms); as main(), Ctrl-C must stop the build
     _signal.signal(_signal.SIGINT, _signal.default_int_handler)
@@ -107,16 +107,16 @@ def build(argv: list[str]) -> int | None:
 
 
 def _wait(pid: int) -> int:
-    while True:
-        try:
-            return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
-        except KeyboardInterrupt:   # Hugo has the same Ctrl-C: wait for it to end, then stop
-            os.waitpid(pid, 0)
-            raise
+    try:
+        return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+    except KeyboardInterrupt:   # Hugo has the same Ctrl-C: wait for it to end, then stop
+        os.waitpid(pid, 0)
+        raise
 
 
 def _tree(folder: str) -> list[str]:
-    """``folder``, and every folder and file below it (symlinks as they are, not followed)."""
+    """``folder``, and every folder and file below it; a symlinked folder is recorded (its
+    target's times), not walked into, as the check's own listing does not."""
     out = [folder]
     for parent, dirs, files in os.walk(folder):
         dirs.sort()
