@@ -2,7 +2,6 @@
 what the full check would; every change that could change that check's answer sends the build the
 long way, and the stamp is written only after a clean check, never racily."""
 
-import os
 import shutil
 import subprocess
 import sys

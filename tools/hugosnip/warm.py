@@ -124,9 +124,9 @@ def _tree(folder: str) -> list[str]:
     return out
 
 
-def depends_on(config, plan) -> list[str]:
-    """Every path whose change can change a clean check's answer (absolute)."""
-    from . import hugo, hugoconfig
+def depends_on(config, plan, exe: str) -> list[str]:
+    """Every path whose change can change a clean check's answer (absolute); ``exe`` is Hugo."""
+    from . import hugoconfig
     from .root import config_files
     root = str(config.root)
     paths = [root, os.path.join(root, "data"), os.path.join(root, ".hugosnip", "hugo-config.json"),
@@ -149,10 +149,7 @@ def depends_on(config, plan) -> list[str]:
     here = os.path.dirname(os.path.abspath(__file__))
     paths += _tree(here)
     paths += [p for p in sys.path if p and os.path.isdir(p)]
-    paths.append(sys.executable)
-    exe = hugo.binary()
-    if exe:
-        paths.append(exe)
+    paths += [sys.executable, exe]
     return list(dict.fromkeys(os.path.abspath(p) for p in paths))
 
 
@@ -167,7 +164,7 @@ def write(config, plan, results: int) -> None:
         return
     started = time.time_ns()
     rows, times = [], []
-    for path in depends_on(config, plan):
+    for path in depends_on(config, plan, exe):
         rel = os.path.relpath(path, root)
         if any(c in rel for c in "\t\n\r"):
             return
