@@ -182,3 +182,12 @@ def test_the_warm_path_runs_the_sites_post_build_command(site, capsys):
     assert done.stdout.splitlines()[-1].startswith("0 ['hugosnip', "), done
     assert "hugosnip: post_build: " in done.stdout
     assert (site / "public" / "post-built").read_text() == "ok"
+
+
+def test_a_site_configured_in_a_folder_is_stamped_and_its_new_settings_file_seen(site, capsys):
+    (site / "config/_default").mkdir(parents=True)
+    (site / "config.toml").rename(site / "config/_default/hugo.toml")
+    clean_build(site, capsys)
+    assert warm._read(str(site)) is not None
+    write(site / "config/_default/params.toml", "x = 1\n")
+    assert warm._read(str(site)) is None
