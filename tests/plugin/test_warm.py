@@ -105,8 +105,9 @@ def test_a_library_installed_or_removed_sends_the_build_the_long_way(site, capsy
     assert warm._read(str(site)) is None
 
 
-def test_options_other_than_hugo_arguments_take_the_long_way(site, capsys):
+def test_options_other_than_hugo_arguments_take_the_long_way(site, capsys, monkeypatch):
     clean_build(site, capsys)
+    monkeypatch.chdir(site)   # where the stamp would be taken
     for args in (["--explain"], ["-j", "1"], ["--no-hugo"], ["--json", "r.json"]):
         assert warm.build(args) is None
     assert warm._read(str(site)) is not None

@@ -235,17 +235,14 @@ def console() -> None:
     if sys.argv[1:2] == ["build"]:   # warm: Hugo starts before the rest of hugosnip is read
         from .warm import build
         code = build(sys.argv[2:])
-    if code is not None:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)
-    import atexit
-    import threading
-    code = main()
-    for thread in threading.enumerate():
-        if thread is not threading.current_thread() and not thread.daemon:
-            thread.join()
-    atexit._run_exitfuncs()
+    if code is None:
+        import atexit
+        import threading
+        code = main()
+        for thread in threading.enumerate():
+            if thread is not threading.current_thread() and not thread.daemon:
+                thread.join()
+        atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()

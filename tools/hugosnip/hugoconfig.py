@@ -20,15 +20,22 @@ CACHE = Path(".hugosnip", "hugo-config.json")
 _memo: dict[tuple, dict] = {}
 
 
-def _stamp(root: Path) -> list:
-    """What the resolved configuration depends on: the site's and its themes' config files, and
-    the HUGO* environment variables."""
+def settings_files(root: Path) -> list[Path]:
+    """The files the resolved configuration is read from: the site's config files and those of
+    every theme in themes/ (also what the warm stamp records of them, warm.py)."""
     files = config_files(root)
     themes = root / "themes"
     if themes.is_dir():
         for theme in sorted(themes.iterdir()):
             if theme.is_dir():
                 files += config_files(theme)
+    return files
+
+
+def _stamp(root: Path) -> list:
+    """What the resolved configuration depends on: the site's and its themes' config files, and
+    the HUGO* environment variables."""
+    files = settings_files(root)
     out = []
     for path in files:
         st = path.stat()

@@ -13,14 +13,25 @@ CONFIG_NAMES = tuple(f"{stem}.{ext}" for stem in ("hugo", "config") for ext in (
 CONFIG_DIR = "config"
 
 
+def _config_paths(folder: str) -> tuple[list[str], list[str]]:
+    """The configuration files in ``folder``: those at its top (in CONFIG_NAMES order), and those
+    under config/ when it has config/_default/ (unsorted); with os.path only."""
+    import os
+    top = [p for name in CONFIG_NAMES if os.path.isfile(p := os.path.join(folder, name))]
+    config_dir = os.path.join(folder, CONFIG_DIR)
+    below = []
+    if os.path.isdir(os.path.join(config_dir, "_default")):
+        below = [p for d, _, names in os.walk(config_dir) for name in names
+                 if os.path.splitext(name)[1] in (".toml", ".yaml", ".yml", ".json")
+                 and os.path.isfile(p := os.path.join(d, name))]
+    return top, below
+
+
 def config_files(folder: Path) -> list[Path]:
     """The site's own configuration files, as Hugo would find them (any form it accepts)."""
-    found = [folder / name for name in CONFIG_NAMES if (folder / name).is_file()]
-    config_dir = folder / CONFIG_DIR
-    if (config_dir / "_default").is_dir():
-        found += sorted(p for p in config_dir.rglob("*")
-                        if p.is_file() and p.suffix in (".toml", ".yaml", ".yml", ".json"))
-    return found
+    from pathlib import Path
+    top, below = _config_paths(str(folder))
+    return [Path(p) for p in top] + sorted(Path(p) for p in below)
 
 
 def site_folder(start: str) -> str | None:
@@ -29,12 +40,7 @@ def site_folder(start: str) -> str | None:
     import os
     folder = os.path.realpath(start)
     while True:
-        if any(os.path.isfile(os.path.join(folder, name)) for name in CONFIG_NAMES):
-            return folder
-        config_dir = os.path.join(folder, CONFIG_DIR)
-        if os.path.isdir(os.path.join(config_dir, "_default")) and any(
-                name.endswith((".toml", ".yaml", ".yml", ".json")) and os.path.isfile(os.path.join(d, name))
-                for d, _, names in os.walk(config_dir) for name in names):
+        if any(_config_paths(folder)):
             return folder
         parent = os.path.dirname(folder)
         if parent == folder:

@@ -115,11 +115,12 @@ def _wait(pid: int) -> int:
 
 
 def _tree(folder: str) -> list[str]:
-    """``folder``, and every folder and file below it; a symlinked folder is recorded (its
-    target's times), not walked into, as the check's own listing does not."""
+    """``folder``, and every folder and file below it but Python's byte code (the check never reads
+    it); a symlinked folder is recorded (its target's times), not walked into, as the check's own
+    listing does not."""
     out = [folder]
     for parent, dirs, files in os.walk(folder):
-        dirs.sort()
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
         out += [os.path.join(parent, name) for name in sorted(dirs) + sorted(files)]
     return out
 
@@ -131,19 +132,17 @@ def depends_on(config, plan, exe: str) -> list[str]:
     root = str(config.root)
     paths = [root, os.path.join(root, "data"), os.path.join(root, ".hugosnip", "hugo-config.json"),
              os.path.join(root, ".hugosnip", "report.json"), os.path.join(root, ".hugosnip", "junit.xml")]
-    paths += [str(p) for p in config_files(config.root)]
-    for config_dir in [os.path.join(root, "config")]:
-        if os.path.isdir(config_dir):
-            paths += _tree(config_dir)
-    for folder in (*config.content_paths, config.snippet_dir, config.data_dir, config.figure_dir):
+    paths += [str(p) for p in hugoconfig.settings_files(config.root)]   # the site's and its themes'
+    for folder in (os.path.join(root, "config"), *config.content_paths, config.snippet_dir,
+                   config.data_dir, config.figure_dir):
         paths += _tree(str(folder)) if os.path.isdir(folder) else [str(folder)]
     from . import sources
     paths.append(str(sources.path_of(config)))
     settings = hugoconfig.resolved(config.root)
-    for name in hugoconfig.theme_list(settings):     # the theme components and their settings
+    for name in hugoconfig.theme_list(settings):     # the theme components, in themesDir too
         folder = hugoconfig.theme_folder(config.root, settings, name)
-        paths += [str(folder.parent), str(folder)] + [str(p) for p in config_files(folder)]
-        paths.append(str(folder / "hugosnip-version.txt"))
+        paths += [str(folder.parent), str(folder), str(folder / "hugosnip-version.txt")]
+        paths += [str(p) for p in config_files(folder)]
     for entry in plan.entries:                       # data files a cell declares, wherever they are
         paths += [os.path.join(root, rel) for rel in entry.inputs.get("files", {})]
     here = os.path.dirname(os.path.abspath(__file__))
