@@ -15,7 +15,7 @@ from __future__ import annotations
 import ast
 import re
 import shlex
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from .errors import CellSyntaxError
 
@@ -106,6 +106,23 @@ class Cell:
     options: Options = field(default_factory=Options)
 
 
+_OPTION_NAMES = tuple(f.name for f in fields(Options))
+
+
+def options_dict(options: Options) -> dict:
+    """The options as JSON values, in field order, tuples as lists (what ``dataclasses.asdict``
+    gives, without its deep copy: ~20 µs against ~100 µs a cell)."""
+    made = {name: getattr(options, name) for name in _OPTION_NAMES}
+    made["data"] = list(options.data)
+    made["resources"] = list(options.resources)
+    return made
+
+
+def cell_dict(cell: Cell) -> dict:
+    return {"name": cell.name, "line": cell.line, "code": cell.code, "code_line": cell.code_line,
+            "options": options_dict(cell.options)}
+
+
 def parse_options(rest: str, where: str, line: int) -> tuple[str | None, Options]:
     """Split what follows ``# %%`` into a name and options; errors name file:line."""
     try:
@@ -150,12 +167,14 @@ def _has_code(lines: list[str]) -> bool:
     return bool(body)
 
 
-def parse_cells(source: str, where: str) -> list[Cell]:
-    """The code cells of a module, in order; [] for a library module."""
-    try:
-        ast.parse(source, filename=where)
-    except SyntaxError as exc:
-        raise CellSyntaxError(where, exc.lineno, f"syntax error: {exc.msg}") from None
+def parse_cells(source: str, where: str, tree: ast.Module | None = None) -> list[Cell]:
+    """The code cells of a module, in order; [] for a library module. ``tree``: the source's
+    syntax tree when the caller has it (the source is parsed here otherwise, to say where it fails)."""
+    if tree is None:
+        try:
+            ast.parse(source, filename=where)
+        except SyntaxError as exc:
+            raise CellSyntaxError(where, exc.lineno, f"syntax error: {exc.msg}") from None
     lines = source.splitlines()
     markers = [(i + 1, m.group("rest")) for i, l in enumerate(lines) if (m := MARKER.match(l))]
     if not markers:

@@ -188,6 +188,23 @@ def _readme(doc: dict, name: str, requires: list[str]) -> str:
             f"or open {name}.ipynb in Jupyter: its cells, with the published outputs.\n")
 
 
+_FACTS: dict[tuple[str, str], tuple[frozenset[str], bool]] = {}
+
+
+def _import_facts(rel: str, digest: str, data: bytes) -> tuple[frozenset[str], bool]:
+    """The top-level names a site file imports or finds by name, and whether it has a relative
+    import. Kept by path and digest: a build's modules share their packages' ``__init__.py``."""
+    facts = _FACTS.get((rel, digest))
+    if facts is None:
+        tree = ast.parse(data)
+        dotted = rel[: -len(".py")].replace("/", ".")
+        owner = dotted.removesuffix(".__init__") if rel.endswith("/__init__.py") else dotted.rpartition(".")[0]
+        tops = {name.split(".")[0] for name in imported_names(tree, owner) if name} | _named_imports(tree)
+        relative = any(isinstance(node, ast.ImportFrom) and node.level for node in ast.walk(tree))
+        facts = _FACTS[(rel, digest)] = (frozenset(tops), relative)
+    return facts
+
+
 def _named_imports(tree: ast.Module) -> set[str]:
     """Top-level packages found or imported by a literal name: ``importlib.util.find_spec("x")``,
     ``importlib.import_module("x")`` (a package read as data, a corpus say, is one too)."""
@@ -228,15 +245,10 @@ def archive(doc: dict, ref: str, config, figures: dict[str, bytes] | None = None
     imports: set[str] = set()
     relative = False
     for rel, data in files.items():
-        if not rel.endswith(".py"):
-            continue
-        tree = ast.parse(data)
-        dotted = rel[: -len(".py")].replace("/", ".")
-        owner = dotted.removesuffix(".__init__") if rel.endswith("/__init__.py") else dotted.rpartition(".")[0]
-        imports.update(name.split(".")[0] for name in imported_names(tree, owner) if name)
-        imports.update(_named_imports(tree))
-        if rel == doc["file"]:
-            relative = any(isinstance(node, ast.ImportFrom) and node.level for node in ast.walk(tree))
+        if rel.endswith(".py"):
+            tops, is_relative = _import_facts(rel, doc["inputs"]["files"][rel], data)
+            imports.update(tops)
+            relative = relative or (rel == doc["file"] and is_relative)
     from .key import pip_name
     requires = sorted({pip_name(name) for name in imports
                        if name != package and name not in sys.stdlib_module_names and name != "__future__"},

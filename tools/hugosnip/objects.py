@@ -6,12 +6,14 @@ import ast
 import textwrap
 
 
-def find_objects(source: str) -> dict[str, dict]:
+def find_objects(source: str, tree: ast.Module | None = None) -> dict[str, dict]:
     """Map ``name`` / ``Class.method`` (any depth of classes) to kind, lines and source text.
 
     The source starts at the first decorator and is dedented, so a method reads as written.
+    ``tree``: the source's syntax tree, when the caller has parsed it already.
     """
-    tree = ast.parse(source)
+    if tree is None:
+        tree = ast.parse(source)
     lines = source.splitlines()
     found: dict[str, dict] = {}
 

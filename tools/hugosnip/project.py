@@ -7,12 +7,12 @@ import difflib
 import hashlib
 import json
 import re
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from functools import cached_property
 from pathlib import Path, PurePosixPath
 
 from . import __version__
-from .cells import Cell, Options, parse_cells
+from .cells import Cell, Options, cell_dict, parse_cells
 from .config import Config
 from .errors import InputError, PathRefused, Problem, ReferenceProblem
 from .objects import find_objects
@@ -87,13 +87,16 @@ class Module:
         key = f"{self.rel}:{self.digest}"
         cached = self.cache.get(key)
         if not _analysis_ok(cached):
-            cells = parse_cells(self.source, self.rel)   # raises on a syntax error: not cached
+            try:
+                tree = ast.parse(self.source, filename=self.rel)   # once, for all three
+            except SyntaxError:
+                tree = None
+            cells = parse_cells(self.source, self.rel, tree)   # raises on a syntax error: not cached
             package = self.dotted if self.path.name == "__init__.py" else self.dotted.rpartition(".")[0]
             self.cache[key] = {
-                "cells": [dict(asdict(c), options=dict(asdict(c.options), data=list(c.options.data)))
-                          for c in cells],
-                "objects": find_objects(self.source),
-                "imports": imported_names(ast.parse(self.source), package),
+                "cells": [cell_dict(c) for c in cells],
+                "objects": find_objects(self.source, tree),
+                "imports": imported_names(tree, package),
             }
         return self.cache[key]
 

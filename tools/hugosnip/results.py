@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
 from . import store
+from .cells import options_dict
 from .errors import Problem, ReferenceProblem
 from .plan import Entry
 from typing import TYPE_CHECKING
@@ -15,15 +14,12 @@ from .scan import Reference
 
 
 def cell_options(cell) -> dict:
-    options = asdict(cell.options)
-    options["data"] = list(options["data"])
+    options = options_dict(cell.options)
     # the cluster's options appear only when set: results of sites that never use them keep their bytes
     if not options.get("resources", True):
         del options["resources"]
     if not options.get("retries", 1):
         del options["retries"]
-    if "resources" in options:
-        options["resources"] = list(options["resources"])
     return options
 
 

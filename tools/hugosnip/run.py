@@ -20,9 +20,10 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field, asdict
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from .cells import cell_dict
 from .errors import EnvironmentProblem, Problem, SnippetRaised, SnippetTimeout, WorkerDied
 from .project import Module, Project
 
@@ -46,12 +47,6 @@ class Outcome:
     @property
     def ok(self) -> bool:
         return self.problem is None
-
-
-def _options(cell) -> dict:
-    options = asdict(cell.options)
-    options["data"] = list(options["data"])
-    return options
 
 
 def _tail(path: Path) -> list[str]:
@@ -341,8 +336,7 @@ def make_job(project: Project, module: Module, cells, scratch: str) -> dict:
         "snippet_dir": str(project.base), "seed": config.seed, "output_limit": config.output_limit,
         "memory_limit": config.memory_limit, "figure_dir": str(Path(scratch, "figures")),
         "decimal_mark": config.decimal_mark, "figure_format": config.figure_format, "html": config.html,
-        "cells": [{"name": c.name, "line": c.line, "code": c.code, "code_line": c.code_line,
-                   "options": _options(c)} for c in cells],
+        "cells": [cell_dict(c) for c in cells],
     }
 
 
