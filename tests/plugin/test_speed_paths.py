@@ -217,17 +217,50 @@ def test_reports_are_rewritten_only_when_their_rows_change(site):
 
 def test_early_fork_server_preload_is_that_of_the_changed_files(site):
     """Only files changed since the last build that ran something, by their imports as the analysis
-    cache has them; None when the site was never built, nothing changed, or a changed file is new."""
+    cache has them, or by their text for a file it does not hold; None when nothing changed."""
     from hugosnip.build import update
     config = load(site)
     write(site / "snippets/heavy.py", "# %% x\nimport numpy\nimport json\n1\n")
-    assert run.changed_preload(config) is None                  # never built
+    project = Project(config)
+    wanted = run.preload_for(project, list(project.modules.values()))
+    assert "numpy.random" in wanted
+    assert run.changed_preload(config) == wanted                # never built: every file, by its text
     assert update(config).status == 0
     assert run.changed_preload(config) is None                  # nothing changed since
-    write(site / "snippets/heavy.py", "# %% x\nimport numpy\nimport json\n2\n")
+    write(site / "snippets/heavy.py", "# %% x\nimport json\n2\n")
     assert run.changed_preload(config) == ["numpy.random"]      # as the cache has it (before the edit)
-    write(site / "snippets/new.py", "# %% y\n3\n")
-    assert run.changed_preload(config) is None                  # its imports are not known yet
+    write(site / "snippets/heavy.py", "# %% x\nimport numpy\nimport json\n2\n")
+    write(site / "snippets/new.py", "# %% y\nfrom matplotlib import pyplot\n  import torch.nn\n# import scipy\n3\n")
+    assert run.changed_preload(config) == ["matplotlib.pyplot", "numpy.random", "torch"]  # new: by its text
+
+
+def test_a_first_build_runs_in_its_early_fork_server(site, monkeypatch):
+    """A site never built: the early server, started before the scan with the preload its files'
+    text shows, is the one every module runs in."""
+    from hugosnip.build import update
+    started, real = [], run.ForkServer
+
+    def recording(*args):
+        started.append(real(*args))
+        return started[-1]
+
+    from hugosnip import build
+    at_scan, collect = [], build.collect
+
+    def collecting(*args):
+        at_scan.append(len(started))
+        return collect(*args)
+
+    monkeypatch.setattr(run, "ForkServer", recording)
+    monkeypatch.setattr(build, "collect", collecting)
+    for name in ("one", "two"):
+        write(site / f"snippets/{name}.py", "# %% x\nimport os\nos.getppid()\n")
+    assert update(load(site)).status == 0
+    assert at_scan == [1]                                        # started before the scan,
+    (server,) = started                                          # and the only one
+    for name in ("one", "two"):
+        doc = store.load(site / f"data/hugosnip/{name}.json")
+        assert doc["cells"]["x"]["value"]["number"] == server.proc.pid
 
 
 def test_a_build_runs_an_edited_module_in_its_early_fork_server(site, monkeypatch):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import select
 import signal
 import socket
@@ -577,40 +578,52 @@ _EARLY: tuple[ForkServer, list[str]] | None = None   # a build's early fork serv
 
 def changed_preload(config) -> list[str] | None:
     """The heavy libraries that the snippet files changed since the last build that ran something
-    import, as the analysis cache has them from that build; None when no file changed, when the
-    site was never built, or when a changed file is not in the cache (its imports are unknown)."""
+    import: as the analysis cache has them from that build, or, for a file it does not hold (a new
+    one, or every file of a site never built), as a search of the file's text finds them. None when
+    no file changed or the files cannot be read. ``run_many`` takes the early server only when this
+    is the plan's own preload, so a wrong guess costs an unused server, never a wrong run."""
     import json
     from .project import ANALYSIS_CACHE
     try:
         since = (config.root / ".hugosnip" / "report.json").stat().st_mtime_ns
+    except OSError:
+        since = None   # never built (or its reports were removed): every file counts as changed
+    try:
         changed = [p for p in config.snippet_dir.rglob("*.py")
-                   if "__pycache__" not in p.parts and p.stat().st_mtime_ns > since]
+                   if "__pycache__" not in p.parts and (since is None or p.stat().st_mtime_ns > since)]
     except OSError:
         return None
     if not changed:
         return None
+    imports: dict[str, list[str]] = {}
     try:
         entries = json.loads((config.root / ANALYSIS_CACHE).read_text(encoding="utf-8"))["entries"]
-        imports: dict[str, list[str]] = {}
         for key, value in entries.items():
             if isinstance(value, dict):   # a module's analysis (a page's is a list of its calls)
                 imports.setdefault(key.rpartition(":")[0], []).extend(value.get("imports", []))
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return None
+        imports = {}
     tops = set()
     for path in changed:
         names = imports.get(path.relative_to(config.root).as_posix())
         if names is None:
-            return None
+            try:
+                names = _HEAVY_IMPORT.findall(path.read_text(encoding="utf-8", errors="replace"))
+            except OSError:
+                return None
         tops |= {str(name).split(".")[0] for name in names}
     return sorted(HEAVY[t] for t in tops if t in HEAVY)
+
+
+# ``import numpy``, ``from torch.nn import …`` at the start of a line: how a file's text shows a heavy import
+_HEAVY_IMPORT = re.compile(r"^[ \t]*(?:import|from)[ \t]+(" + "|".join(HEAVY) + r")\b", re.M)
 
 
 @contextmanager
 def early_fork_server(config):
     """A fork server started at the beginning of a build whose snippet files changed since it last
-    ran something (``changed_preload``): it imports their heavy libraries while the build scans
-    and plans, instead of after. ``run_many`` takes it when the plan's stale modules want the same
+    ran something, or that never ran (``changed_preload``): it imports their heavy libraries while
+    the build scans and plans, instead of after. ``run_many`` takes it when the plan's stale modules want the same
     preload (however many: a single edited module runs forked, not in a fresh interpreter that
     imports numpy again); otherwise it is closed unused. Closed when the build ends."""
     global _EARLY
