@@ -52,6 +52,17 @@ def test_package_init_is_a_dependency(built):
     assert stale(built) == {"snippets/pkg/user.py": ["snippets/pkg/__init__.py changed"]}
 
 
+def test_an_import_in_any_statement_is_found():
+    import ast
+    from hugosnip.project import imported_names
+    source = ("match x:\n case 1:\n  import a1\ntry:\n import a2\nexcept E:\n import a3\nelse:\n import a4\n"
+              "finally:\n import a5\nclass K:\n def f():\n  with x:\n   while 1:\n    for i in y:\n"
+              "     if z: import a6\n     else: from . import a7\ntry:\n pass\nexcept* E:\n from .. import a8\n"
+              "async def g():\n async with a:\n  async for b in c: import a9.b\nf = lambda: __import__('no')\n")
+    assert imported_names(ast.parse(source), "pkg.sub") == [
+        "a1", "a2", "a3", "a4", "a5", "a6", "a9.b", "pkg", "pkg.a8", "pkg.sub", "pkg.sub.a7"]
+
+
 def test_imports_are_followed_transitively(built):
     write(built / "snippets/base.py", "def one():\n    return 1\n")
     write(built / "snippets/lib.py", (built / "snippets/lib.py").read_text() + "\nfrom snippets.base import one\n")

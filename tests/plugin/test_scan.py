@@ -29,9 +29,24 @@ def test_reference_after_toml_front_matter():
     'Đoạn văn.\n\n    {{< snip-cell file="a.py" cell="c" >}}\n',
     '{{</* snip-cell file="a.py" cell="c" */>}}\n',
     '``{{< snip-cell file="a.py" cell="c" >}}``\n',
-], ids=["code-span", "fence", "tilde-fence", "indented", "comment-form", "double-backtick"])
+    'Đoạn văn.\n\n\t{{< snip-cell file="a.py" cell="c" >}}\n',
+    '>     {{< snip-cell file="a.py" cell="c" >}}\n',
+    '-     {{< snip-cell file="a.py" cell="c" >}}\n',
+    '1. mục\n\n       {{< snip-cell file="a.py" cell="c" >}}\n',
+], ids=["code-span", "fence", "tilde-fence", "indented", "comment-form", "double-backtick", "tab-indented",
+        "indented-in-quote", "indented-in-list-item", "indented-under-list-item"])
 def test_examples_are_not_references(text):
     assert refs(text) == []
+
+
+@pytest.mark.parametrize("text", [
+    '> {{< snip-cell file="a.py" cell="c" >}}\n',
+    '- {{< snip-cell file="a.py" cell="c" >}}\n',
+    '1. mục\n\n   {{< snip-cell file="a.py" cell="c" >}}\n',
+    'Đoạn ~~gạch~~ và ~ {{< snip-cell file="a.py" cell="c" >}}\n',
+], ids=["quote", "list-item", "under-list-item", "tildes"])
+def test_shortcodes_outside_code_are_references(text):
+    assert [r[1] for r in refs(text)] == ["snip-cell"]
 
 
 def test_multi_line_shortcode_reports_its_first_line():

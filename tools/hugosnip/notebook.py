@@ -26,7 +26,7 @@ import io
 import json
 import sys
 import zipfile
-from .project import imported_names
+from .project import imported_names, statements
 
 # a fixed time for every member, so that the same inputs give the same bytes
 _EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -200,7 +200,7 @@ def _import_facts(rel: str, digest: str, data: bytes) -> tuple[frozenset[str], b
         dotted = rel[: -len(".py")].replace("/", ".")
         owner = dotted.removesuffix(".__init__") if rel.endswith("/__init__.py") else dotted.rpartition(".")[0]
         tops = {name.split(".")[0] for name in imported_names(tree, owner) if name} | _named_imports(tree)
-        relative = any(isinstance(node, ast.ImportFrom) and node.level for node in ast.walk(tree))
+        relative = any(isinstance(node, ast.ImportFrom) and node.level for node in statements(tree.body))
         facts = _FACTS[(rel, digest)] = (frozenset(tops), relative)
     return facts
 
