@@ -226,6 +226,9 @@ def test_early_fork_server_preload_is_that_of_the_changed_files(site):
     assert "numpy.random" in wanted
     assert run.changed_preload(config) == wanted                # never built: every file, by its text
     assert update(config).status == 0
+    (site / ".hugosnip/report.json").rename(site / "report.json")
+    assert run.changed_preload(config) is None                  # results, but not built here: a clone
+    (site / "report.json").rename(site / ".hugosnip/report.json")
     assert run.changed_preload(config) is None                  # nothing changed since
     write(site / "snippets/heavy.py", "# %% x\nimport json\n2\n")
     assert run.changed_preload(config) == ["numpy.random"]      # as the cache has it (before the edit)

@@ -579,15 +579,21 @@ _EARLY: tuple[ForkServer, list[str]] | None = None   # a build's early fork serv
 def changed_preload(config) -> list[str] | None:
     """The heavy libraries that the snippet files changed since the last build that ran something
     import: as the analysis cache has them from that build, or, for a file it does not hold (a new
-    one, or every file of a site never built), as a search of the file's text finds them. None when
-    no file changed or the files cannot be read. ``run_many`` takes the early server only when this
+    one, or every file of a site that has no result yet), as a search of the file's text finds
+    them. None when no file changed, when the site has results but no build here made them (a
+    clone), or when the files cannot be read. ``run_many`` takes the early server only when this
     is the plan's own preload, so a wrong guess costs an unused server, never a wrong run."""
     import json
     from .project import ANALYSIS_CACHE
     try:
         since = (config.root / ".hugosnip" / "report.json").stat().st_mtime_ns
     except OSError:
-        since = None   # never built (or its reports were removed): every file counts as changed
+        # Never built here. With no result at all, everything will run: every file counts as
+        # changed. With results (a clone of a site whose results are committed), maybe nothing
+        # will: no guess, no server importing libraries beside the early Hugo run for nothing.
+        if config.data_dir.is_dir() and next(config.data_dir.rglob("*.json"), None):
+            return None
+        since = None
     try:
         changed = [p for p in config.snippet_dir.rglob("*.py")
                    if "__pycache__" not in p.parts and (since is None or p.stat().st_mtime_ns > since)]
