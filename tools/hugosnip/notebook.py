@@ -27,6 +27,7 @@ import json
 import sys
 import zipfile
 from .project import imported_names, statements
+from .store import indented
 
 # a fixed time for every member, so that the same inputs give the same bytes
 _EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -199,7 +200,9 @@ def _import_facts(rel: str, digest: str, data: bytes) -> tuple[frozenset[str], b
         tree = ast.parse(data)
         dotted = rel[: -len(".py")].replace("/", ".")
         owner = dotted.removesuffix(".__init__") if rel.endswith("/__init__.py") else dotted.rpartition(".")[0]
-        tops = {name.split(".")[0] for name in imported_names(tree, owner) if name} | _named_imports(tree)
+        tops = {name.split(".")[0] for name in imported_names(tree, owner) if name}
+        if b"find_spec" in data or b"import_module" in data:   # the only calls _named_imports looks for
+            tops |= _named_imports(tree)
         relative = any(isinstance(node, ast.ImportFrom) and node.level for node in statements(tree.body))
         facts = _FACTS[(rel, digest)] = (frozenset(tops), relative)
     return facts
@@ -258,7 +261,7 @@ def archive(doc: dict, ref: str, config, figures: dict[str, bytes] | None = None
     name = download_name(ref)
     nb = notebook(doc, svgs, imports, relative, config.seed)
     members = {**files,
-               f"{name}.ipynb": (json.dumps(nb, indent=1, ensure_ascii=False) + "\n").encode("utf-8"),
+               f"{name}.ipynb": (indented(nb, allow_nan=True) + "\n").encode("utf-8"),
                "README.txt": _readme(doc, name, requires).encode("utf-8")}
     data = zip_folder(name, members)
     return {"name": f"{name}.zip", "requires": requires, "data": base64.b64encode(data).decode("ascii")}
