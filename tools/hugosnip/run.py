@@ -496,7 +496,7 @@ def _follow(proc, fd, outcome: Outcome, cells: dict, default_timeout: float, std
                                              + (["(saving figures has its own clock: the cell's code had ended; "
                                                  "fewer or smaller figures save faster)"] if saving else []))
             return False
-        chunk = os.read(fd, 1 << 20)
+        chunk = os.read(fd, 1 << 16)   # under malloc's mmap threshold: no map and unmap a read
         if not chunk:
             if ended:   # it ended without the word (it was killed after its last cell)
                 proc.wait()
