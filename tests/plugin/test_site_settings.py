@@ -133,3 +133,42 @@ def test_a_variable_for_a_setting_with_an_underscore_says_how_to_spell_it(site, 
     monkeypatch.setenv("HUGOxPARAMSxHUGOSNIPxOUTPUT_LIMIT", "10")
     from hugosnip.config import load
     assert load(site).output_limit == 10
+
+
+# --------------------------------------------------------------------------------------------
+# The cache of Hugo's answer (.hugosnip/hugo-config.json): every file that can change it is in its key
+
+def test_a_theme_in_themes_dir_that_changes_is_read_again(site):
+    """themesDir elsewhere: its themes' config files are in the key, as those of themes/ are."""
+    from hugosnip import hugoconfig
+    shared = (site / "themes").resolve()
+    (site / "themes").unlink()
+    for name in ("blog", "hugosnip"):   # linked one by one: the test writes a theme of its own beside them
+        (site / "elsewhere").mkdir(exist_ok=True)
+        (site / "elsewhere" / name).symlink_to(shared / name)
+    mine = site / "elsewhere/mine"
+    write(mine / "hugo.toml", '[params]\n  colour = "red"\n')
+    edit(site / "config.toml", 'theme = ["blog", "hugosnip"]', 'themesDir = "elsewhere"\ntheme = ["blog", "hugosnip", "mine"]')
+    assert hugoconfig.resolved(site)["params"]["colour"] == "red"
+    write(mine / "hugo.toml", '[params]\n  colour = "blue"\n')
+    assert hugoconfig.resolved(site)["params"]["colour"] == "blue"
+    hugoconfig._memo.clear()
+    hugoconfig._themes_dirs.clear()     # a new process: from the cache file, with the same answer
+    assert hugoconfig.resolved(site)["params"]["colour"] == "blue"
+
+
+def test_go_mod_is_in_the_key(site, monkeypatch):
+    """go.mod and go.sum say which versions of the Hugo modules the site imports."""
+    from hugosnip import hugoconfig
+    asked = []
+    real = hugoconfig._ask_hugo
+    monkeypatch.setattr(hugoconfig, "_ask_hugo", lambda root: asked.append(root) or real(root))
+    hugoconfig.resolved(site)
+    hugoconfig.resolved(site)
+    assert len(asked) == 1
+    write(site / "go.mod", "module example.com/site\n\ngo 1.21\n")
+    hugoconfig.resolved(site)
+    assert len(asked) == 2
+    write(site / "go.mod", "module example.com/site\n\ngo 1.22\n")
+    hugoconfig.resolved(site)
+    assert len(asked) == 3

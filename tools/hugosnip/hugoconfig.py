@@ -3,8 +3,8 @@
 So hugosnip and Hugo always see the same settings: every file name and format Hugo accepts,
 config/_default/ and the environment's folder (HUGO_ENVIRONMENT), settings from theme
 components, contentDir (per language too) and module mounts. The answer is kept in
-.hugosnip/hugo-config.json, keyed by the size and time of every file that can change it, so a
-warm command does not start Hugo again.
+.hugosnip/hugo-config.json, keyed by the size and time of the files that can change it
+(``settings_files``) and the HUGO* variables, so a warm command does not start Hugo again.
 """
 
 from __future__ import annotations
@@ -18,13 +18,17 @@ from .root import config_files
 
 CACHE = Path(".hugosnip", "hugo-config.json")
 _memo: dict[tuple, dict] = {}
+_themes_dirs: dict[str, str] = {}   # the themes folder of each site's last answer
 
 
-def settings_files(root: Path) -> list[Path]:
-    """The files the resolved configuration is read from: the site's config files and those of
-    every theme in themes/ (also what the warm stamp records of them, warm.py)."""
+def settings_files(root: Path, themes_dir: str = "themes") -> list[Path]:
+    """The files the resolved configuration is read from: the site's config files, its go.mod and
+    go.sum (the versions of the Hugo modules it imports), and the config files of every theme in
+    its themes folder (``themes_dir``, the themesDir setting). Also what the warm stamp records of
+    them (warm.py)."""
     files = config_files(root)
-    themes = root / "themes"
+    files += [path for path in (root / "go.mod", root / "go.sum") if path.is_file()]
+    themes = root / themes_dir
     if themes.is_dir():
         for theme in sorted(themes.iterdir()):
             if theme.is_dir():
@@ -32,34 +36,47 @@ def settings_files(root: Path) -> list[Path]:
     return files
 
 
-def _stamp(root: Path) -> list:
-    """What the resolved configuration depends on: the site's and its themes' config files, and
-    the HUGO* environment variables."""
-    files = settings_files(root)
+def _stamp(root: Path, themes_dir: str) -> list:
+    """What the resolved configuration depends on: the files of ``settings_files``, and the HUGO*
+    environment variables."""
     out = []
-    for path in files:
+    for path in settings_files(root, themes_dir):
         st = path.stat()
-        out.append([path.relative_to(root).as_posix(), st.st_size, st.st_mtime_ns])
+        out.append([os.path.relpath(path, root).replace(os.sep, "/"), st.st_size, st.st_mtime_ns])
     # Hugo reads settings from the environment too (HUGO_PARAMS_…, HUGOxPARAMSx…): each is part of the key
     hugo_env = sorted([k, v] for k, v in os.environ.items() if len(k) > 4 and k[:4].upper() == "HUGO")
     return [os.environ.get("HUGO_ENVIRONMENT", ""), os.environ.get("HUGO_ENV", ""), out, hugo_env]
 
 
+def _themes_dir(settings) -> str:
+    value = settings.get("themesdir") if isinstance(settings, dict) else None
+    return value if isinstance(value, str) and value else "themes"
+
+
 def resolved(root: Path) -> dict:
     """Hugo's resolved configuration of the site at ``root`` (keys lower-case, as Hugo gives them)."""
-    stamp = _stamp(root)
-    memo_key = (str(root), json.dumps(stamp))
-    if memo_key in _memo:
-        return _memo[memo_key]
+    if (themes_dir := _themes_dirs.get(str(root))) is not None:   # asked before in this process
+        memo_key = (str(root), json.dumps(_stamp(root, themes_dir)))
+        if memo_key in _memo:
+            return _memo[memo_key]
     cache = root / CACHE
     try:
         saved = json.loads(cache.read_text(encoding="utf-8"))
-        if saved.get("stamp") == stamp and isinstance(saved.get("config"), dict):
-            _memo[memo_key] = saved["config"]
-            return saved["config"]
-    except (OSError, ValueError, KeyError, AttributeError):
-        pass
+    except (OSError, ValueError):
+        saved = None
+    if not isinstance(saved, dict) or not isinstance(saved.get("config"), dict):
+        saved = {}
+    # The themes folder is a setting: the saved answer's, which holds while the site's own config
+    # files (in the stamp) are as they were.
+    stamp = _stamp(root, _themes_dir(saved.get("config")))
+    memo_key = (str(root), json.dumps(stamp))
+    if saved.get("stamp") == stamp:
+        _memo[memo_key] = saved["config"]
+        _themes_dirs[str(root)] = _themes_dir(saved["config"])
+        return saved["config"]
     data = _ask_hugo(root)
+    stamp = _stamp(root, _themes_dir(data))
+    _themes_dirs[str(root)] = _themes_dir(data)
     try:
         cache.parent.mkdir(exist_ok=True)
         tmp = cache.with_suffix(f".{os.getpid()}.tmp")
@@ -67,7 +84,7 @@ def resolved(root: Path) -> dict:
         tmp.replace(cache)
     except OSError:
         pass
-    _memo[memo_key] = data
+    _memo[(str(root), json.dumps(stamp))] = data
     return data
 
 
