@@ -46,6 +46,40 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.xdist_group(item.path.relative_to(REPO).as_posix()))
 
 
+def _repo_themes() -> dict[str, tuple]:
+    """Every file (size, time) and folder under the repo's themes/."""
+    found: dict[str, tuple] = {}
+    for folder, dirs, files in os.walk(REPO / "themes"):
+        for name in dirs + files:
+            path = os.path.join(folder, name)
+            st = os.lstat(path)
+            found[os.path.relpath(path, REPO)] = (st.st_size, st.st_mtime_ns) if name in files else ()
+    return found
+
+
+def pytest_sessionstart(session):
+    session.config.stash[_THEMES] = _repo_themes()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Test sites link the repo's themes/ in (own_themes copies them for a test that edits them):
+    a test that writes through the link changes the repo. That fails the run, naming the paths."""
+    if getattr(session.config, "workerinput", None) or _THEMES not in session.config.stash:
+        return
+    before, after = session.config.stash[_THEMES], _repo_themes()
+    changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+    if changed:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter:
+            reporter.ensure_newline()
+            reporter.write_line("the run changed the repo's themes/ (a test wrote through a site's themes link; "
+                                "copy them first with own_themes): " + ", ".join(changed[:10]), red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+_THEMES = pytest.StashKey[dict]()
+
+
 def pytest_terminal_summary(terminalreporter, config):
     if config.option.markexpr == "not slow" and not getattr(config, "workerinput", None):
         terminalreporter.write_line("fast tier only: `pytest --full` adds the slow tier "
