@@ -192,3 +192,37 @@ def test_a_site_configured_in_a_folder_is_stamped_and_its_new_settings_file_seen
     assert warm._read(str(site)) is not None
     write(site / "config/_default/params.toml", "x = 1\n")
     assert warm._read(str(site)) is None
+
+
+def test_ctrl_c_on_the_warm_path_stops_hugo_and_keeps_the_results(site, capsys):
+    """Ctrl-C reaches the command and Hugo (one process group, as from a terminal): Hugo ends, the
+    command says so and exits 130, and nothing committed changed. `hugo server` stands in for a
+    long Hugo run: the warm path hands Hugo whatever follows `--`."""
+    import os
+    import signal
+    import socket
+    line = clean_build(site, capsys)
+    before = {p: p.read_bytes() for p in sorted((site / "data").rglob("*")) if p.is_file()}
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    proc = subprocess.Popen([COMMAND, "build", "--", "server", "--port", str(port), "--renderToMemory",
+                             "--disableLiveReload"], cwd=site, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while True:   # until Hugo serves: the warm path is in Hugo's wait
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+            time.sleep(0.1)
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, (out, err)
+    assert out.startswith(line)
+    assert err.endswith("hugosnip: interrupted; committed results are as they were\n"), err
+    with pytest.raises(ProcessLookupError):   # Hugo too is gone
+        os.killpg(proc.pid, 0)
+    assert {p: p.read_bytes() for p in sorted((site / "data").rglob("*")) if p.is_file()} == before
+    assert (site / STAMP).is_file()

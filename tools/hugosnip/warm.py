@@ -110,7 +110,10 @@ def _wait(pid: int) -> int:
     try:
         return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
     except KeyboardInterrupt:   # Hugo has the same Ctrl-C: wait for it to end, then stop
-        os.waitpid(pid, 0)
+        try:
+            os.waitpid(pid, 0)
+        except ChildProcessError:   # reaped already: the Ctrl-C was handled just after the wait returned
+            pass
         raise
 
 
