@@ -138,17 +138,19 @@ def test_a_variable_for_a_setting_with_an_underscore_says_how_to_spell_it(site, 
 # --------------------------------------------------------------------------------------------
 # The cache of Hugo's answer (.hugosnip/hugo-config.json): every file that can change it is in its key
 
-def test_a_theme_in_themes_dir_that_changes_is_read_again(site):
-    """themesDir elsewhere: its themes' config files are in the key, as those of themes/ are."""
+@pytest.mark.parametrize("themes_dir", ["elsewhere", "../outside"])
+def test_a_theme_in_themes_dir_that_changes_is_read_again(site, themes_dir):
+    """themesDir elsewhere (in the site or outside it): its themes' config files are in the key,
+    as those of themes/ are."""
     from hugosnip import hugoconfig
     shared = (site / "themes").resolve()
     (site / "themes").unlink()
     for name in ("blog", "hugosnip"):   # linked one by one: the test writes a theme of its own beside them
-        (site / "elsewhere").mkdir(exist_ok=True)
-        (site / "elsewhere" / name).symlink_to(shared / name)
-    mine = site / "elsewhere/mine"
+        (site / themes_dir).mkdir(exist_ok=True)
+        (site / themes_dir / name).symlink_to(shared / name)
+    mine = site / themes_dir / "mine"
     write(mine / "hugo.toml", '[params]\n  colour = "red"\n')
-    edit(site / "config.toml", 'theme = ["blog", "hugosnip"]', 'themesDir = "elsewhere"\ntheme = ["blog", "hugosnip", "mine"]')
+    edit(site / "config.toml", 'theme = ["blog", "hugosnip"]', f'themesDir = "{themes_dir}"\ntheme = ["blog", "hugosnip", "mine"]')
     assert hugoconfig.resolved(site)["params"]["colour"] == "red"
     write(mine / "hugo.toml", '[params]\n  colour = "blue"\n')
     assert hugoconfig.resolved(site)["params"]["colour"] == "blue"

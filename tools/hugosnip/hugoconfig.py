@@ -42,7 +42,8 @@ def _stamp(root: Path, themes_dir: str) -> list:
     out = []
     for path in settings_files(root, themes_dir):
         st = path.stat()
-        out.append([os.path.relpath(path, root).replace(os.sep, "/"), st.st_size, st.st_mtime_ns])
+        name = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)   # themesDir elsewhere
+        out.append([name, st.st_size, st.st_mtime_ns])
     # Hugo reads settings from the environment too (HUGO_PARAMS_…, HUGOxPARAMSx…): each is part of the key
     hugo_env = sorted([k, v] for k, v in os.environ.items() if len(k) > 4 and k[:4].upper() == "HUGO")
     return [os.environ.get("HUGO_ENVIRONMENT", ""), os.environ.get("HUGO_ENV", ""), out, hugo_env]
