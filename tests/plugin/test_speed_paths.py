@@ -385,3 +385,60 @@ def test_the_command_skips_the_teardown_but_runs_exit_handlers_and_flushes(site,
     assert result.returncode == status and "Traceback" not in result.stderr, result.stderr
     assert result.stdout.endswith("exit handler ran\n")
     assert "not reached" not in result.stdout
+
+
+@pytest.fixture
+def hinted(site, monkeypatch):
+    """A site built once (its fork hint left), then with one snippet edited; the servers the build
+    makes are recorded with what they were handed (a started server, or None)."""
+    from hugosnip import forkhint
+    from hugosnip.build import update
+    write(site / "snippets/one.py", "# %% x\nimport os\nos.getppid()\n")
+    write(site / "snippets/two.py", "# %% y\nimport os\nos.getppid()\n")
+    assert update(load(site)).status == 0
+    assert (site / forkhint.HINT).is_file()
+    made, real = [], run.ForkServer
+
+    def recording(config, preload, started=None):
+        made.append((real(config, preload, started), started))
+        return made[-1][0]
+
+    monkeypatch.setattr(run, "ForkServer", recording)
+    monkeypatch.setattr(forkhint, "started", None)
+    time.sleep(0.01)
+    write(site / "snippets/one.py", "# %% x\nimport os\nos.getppid()  # edited\n")
+    return site, made
+
+
+def test_an_edit_runs_in_the_server_the_command_started_first(hinted):
+    from hugosnip import forkhint
+    from hugosnip.build import update
+    site, made = hinted
+    forkhint.start(str(site))                       # as the command does, before its imports
+    assert forkhint.pending()
+    pid = forkhint.started[3].pid
+    assert update(load(site)).status == 0
+    ((server, started),) = made                     # the build made no server of its own:
+    assert started is not None and server.proc.pid == pid   # it took the command's
+    assert store.load(site / "data/hugosnip/one.json")["cells"]["x"]["value"]["number"] == pid
+    assert not forkhint.pending()
+
+
+@pytest.mark.parametrize("change", ["seed", "new file", "nothing"])
+def test_a_hint_that_does_not_hold_starts_nothing_or_is_not_used(hinted, change):
+    from hugosnip import forkhint
+    from hugosnip.build import update
+    site, made = hinted
+    if change == "seed":        # the workers' environment differs: that server is not the build's
+        config = site / "config.toml"
+        config.write_text(config.read_text(encoding="utf-8").replace("[params.hugosnip]\n",
+                                                                     "[params.hugosnip]\n  seed = 7\n"))
+    elif change == "new file":  # a file the hint does not know: the build decides
+        write(site / "snippets/three.py", "# %% z\n3\n")
+    else:
+        (site / ".hugosnip/report.json").touch()   # nothing changed since the last build
+    forkhint.start(str(site))
+    assert forkhint.pending() == (change == "seed")
+    assert update(load(site)).status == 0
+    assert all(started is None for _, started in made)
+    assert not forkhint.pending()

@@ -199,6 +199,9 @@ def update(config: Config, *, explain: bool = False, jobs: int | None = None, ou
     out = out or sys.stdout
     from .run import early_fork_server
     local = (scheduler or config.scheduler or "local") == "local"
+    if not local:   # a server the command started for an edit is not this build's
+        from . import forkhint
+        forkhint.take(str(config.root), None, {})
     with early_fork_server(config) if local else nullcontext():
         return _update(config, explain=explain, jobs=jobs, out=out, json_path=json_path,
                        junit_path=junit_path, scheduler=scheduler, on_stale=on_stale)
@@ -309,6 +312,10 @@ def _update(config: Config, *, explain: bool, jobs: int | None, out, json_path: 
         else:
             print(f"hugosnip: {len(rows)} result(s) up to date, nothing ran", file=out)
         reporting.write_reports(config, rows, json_path, junit_path)
+        if snippets:   # for the next build of an edit: its fork server at once (forkhint.py)
+            from . import forkhint
+            from .run import heavy_preloads
+            forkhint.write(config, heavy_preloads(project))
         for warning in big_figures(config, outcomes):
             print(warning, file=sys.stderr)
     changed = bool(written or strays or plan.orphan_results or unused or legacy or sources_changed

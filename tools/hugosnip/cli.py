@@ -130,7 +130,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "doctor":
             from .doctor import doctor
             return doctor(root)
-        if args.command == "build" and not args.no_hugo:
+        from . import forkhint
+        if args.command == "build" and not args.no_hugo and not forkhint.pending():
+            # (a build that will run an edited module drops an early Hugo run: none is started)
             from . import hugoconfig, theme   # light: the doctor is read only when something is missing
             if not all(hugoconfig.theme_in_place(root, theme.NAME)):
                 from .doctor import component_problems, uses_plugin   # without the plugin's Hugo side
@@ -235,6 +237,11 @@ def console() -> None:
     if sys.argv[1:2] == ["build"]:   # warm: Hugo starts before the rest of hugosnip is read
         from .warm import build
         code = build(sys.argv[2:])
+        if code is None:   # an edited snippet: its fork server starts before the rest is read
+            from . import forkhint
+            from .root import site_folder
+            if (root := site_folder(os.getcwd())) is not None:
+                forkhint.start(root)
     if code is None:
         import atexit
         import threading

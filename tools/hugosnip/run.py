@@ -24,11 +24,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import forkhint
 from .cells import cell_dict
 from .errors import EnvironmentProblem, Problem, SnippetRaised, SnippetTimeout, WorkerDied
 from .project import Module, Project
 
-TOOLS_DIR = str(Path(__file__).resolve().parent.parent)
+TOOLS_DIR = forkhint.TOOLS_DIR
 STDERR_TAIL = 20
 
 
@@ -78,16 +79,12 @@ def _signal_name(number: int) -> str:
         return f"signal {number}"
 
 
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")
+THREAD_VARIABLES = forkhint.THREAD_VARIABLES
 
 
 def worker_env(config) -> dict[str, str]:
-    """The workers' environment. Thread counts are fixed (``threads``, default 1) so that results do
-    not depend on -j, and parallel modules do not fight over the cores; torch reads OMP_NUM_THREADS."""
-    threads = {name: str(config.threads) for name in THREAD_VARIABLES}
-    return dict(os.environ, MPLBACKEND="Agg", PYTHONHASHSEED=str(config.seed), **threads,
-                PYTHONPATH=os.pathsep.join(filter(None, [str(config.root), TOOLS_DIR,
-                                                         os.environ.get("PYTHONPATH")])))
+    """The workers' environment (forkhint.worker_env; torch reads OMP_NUM_THREADS)."""
+    return forkhint.worker_env(str(config.root), config.seed, config.threads)
 
 
 _LIVE: set = set()            # workers running now, in any thread
@@ -122,15 +119,10 @@ class Spawned:
 class ForkServer:
     """The parent's side of ``zygote.py``: launches forked workers and learns how they end."""
 
-    def __init__(self, config, preload: list[str]):
+    def __init__(self, config, preload: list[str], started=None):
+        """``started``: (process, socket) of a server the command began already (forkhint.take)."""
         self.root = config.root
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "hugosnip.zygote", str(theirs.fileno()), ",".join(preload)],
-            pass_fds=(theirs.fileno(),), stdout=subprocess.DEVNULL, cwd=config.root,
-            env=worker_env(config), start_new_session=True)
-        theirs.close()
-        self.sock = ours
+        self.proc, self.sock = started or forkhint.spawn(str(config.root), worker_env(config), preload)
         self.send_lock = threading.Lock()
         self.changed = threading.Condition()
         self.pids: dict[int, int] = {}
@@ -572,6 +564,19 @@ def preload_for(project: Project, modules: list[Module]) -> list[str]:
     return sorted(HEAVY[t] for t in tops if t in HEAVY)
 
 
+def heavy_preloads(project: Project) -> dict[str, list[str]]:
+    """Each snippet file's own heavy libraries (its path in the site → preload), as
+    ``changed_preload`` reads them from the analysis cache; a file that does not parse is left out."""
+    found = {}
+    for module in project.modules.values():
+        try:
+            tops = {name.split(".")[0] for name in module.imports}
+        except (Problem, SyntaxError):
+            continue
+        found[module.rel] = sorted(HEAVY[t] for t in tops if t in HEAVY)
+    return found
+
+
 _KEPT: ForkServer | None = None   # serve's fork server (kept_fork_server)
 _EARLY: tuple[ForkServer, list[str]] | None = None   # a build's early fork server and its preload
 
@@ -634,7 +639,8 @@ def early_fork_server(config):
     imports numpy again); otherwise it is closed unused. Closed when the build ends."""
     global _EARLY
     preload = changed_preload(config) if _KEPT is None else None
-    server = ForkServer(config, preload) if preload is not None else None
+    started = forkhint.take(str(config.root), preload, worker_env(config))   # the command's, if it is this one
+    server = ForkServer(config, preload, started) if preload is not None else None
     _EARLY = (server, preload) if server else None
     try:
         yield server
