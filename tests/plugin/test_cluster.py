@@ -60,10 +60,12 @@ def table(out: str) -> dict[str, tuple[str, ...]]:
 def test_cluster_build_equals_a_local_serial_build(site, cli, address, dask_cluster):
     assert cli(site, "build", "--no-hugo", "-j", "1").status == 0
     serial = snapshot(site)
+    assert (site / ".hugosnip/fork-hint").is_file()   # left by a local build that ran something,
     for folder in ("data", "assets"):
         subprocess.run(["rm", "-r", str(site / folder)], check=True)
     result = cli(site, "build", "--no-hugo", "--scheduler", address)
     assert result.status == 0, result
+    assert not (site / ".hugosnip/fork-hint").exists()   # not by a cluster's: no local server for the next
     assert without_provenance(snapshot(site)) == without_provenance(serial)
     rows = table(result.out)
     assert result.out.splitlines()[4].split()[:5] == ["status", "action", "time", "peak", "MB"]

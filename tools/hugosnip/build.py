@@ -314,8 +314,11 @@ def _update(config: Config, *, explain: bool, jobs: int | None, out, json_path: 
         reporting.write_reports(config, rows, json_path, junit_path)
         if snippets:   # for the next build of an edit: its fork server at once (forkhint.py)
             from . import forkhint
-            from .run import heavy_preloads
-            forkhint.write(config, heavy_preloads(project))
+            if (scheduler or config.scheduler or "local") == "local":
+                from .run import heavy_preloads
+                forkhint.write(config, heavy_preloads(project))
+            else:   # on a cluster no local server runs a module: none is started for the next build
+                forkhint.forget(config)
         for warning in big_figures(config, outcomes):
             print(warning, file=sys.stderr)
     changed = bool(written or strays or plan.orphan_results or unused or legacy or sources_changed

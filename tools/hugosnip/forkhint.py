@@ -63,6 +63,13 @@ def write(config, preloads: dict[str, list[str]]) -> None:
         pass
 
 
+def forget(config) -> None:
+    try:
+        os.unlink(os.path.join(str(config.root), HINT))
+    except OSError:
+        pass
+
+
 def _read(root: str) -> dict | None:
     try:
         with open(os.path.join(root, HINT), encoding="utf-8") as f:
