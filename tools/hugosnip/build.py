@@ -198,13 +198,18 @@ def update(config: Config, *, explain: bool = False, jobs: int | None = None, ou
     modules, before anything runs."""
     out = out or sys.stdout
     from .run import early_fork_server
-    local = (scheduler or config.scheduler or "local") == "local"
+    local = _local(config, scheduler)
     if not local:   # a server the command started for an edit is not this build's
         from . import forkhint
-        forkhint.take(str(config.root), None, {})
+        forkhint.discard()
     with early_fork_server(config) if local else nullcontext():
         return _update(config, explain=explain, jobs=jobs, out=out, json_path=json_path,
                        junit_path=junit_path, scheduler=scheduler, on_stale=on_stale)
+
+
+def _local(config: Config, scheduler: str | None) -> bool:
+    """Whether the modules run on this machine (else on a Dask cluster: cluster.py)."""
+    return (scheduler or config.scheduler or "local") == "local"
 
 
 def _update(config: Config, *, explain: bool, jobs: int | None, out, json_path: Path | None,
@@ -314,7 +319,7 @@ def _update(config: Config, *, explain: bool, jobs: int | None, out, json_path: 
         reporting.write_reports(config, rows, json_path, junit_path)
         if snippets:   # for the next build of an edit: its fork server at once (forkhint.py)
             from . import forkhint
-            if (scheduler or config.scheduler or "local") == "local":
+            if _local(config, scheduler):
                 from .run import heavy_preloads
                 forkhint.write(config, heavy_preloads(project))
             else:   # on a cluster no local server runs a module: none is started for the next build

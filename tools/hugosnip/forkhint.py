@@ -143,10 +143,22 @@ def take(root: str, preload: list[str] | None, env: dict[str, str]):
     mine, started = started, None
     if (mine[0], mine[1], mine[2]) == (root, preload, env):
         return mine[3], mine[4]
-    import threading
-    mine[4].close()   # the server sees the end and exits; a thread reaps it
-    threading.Thread(target=mine[3].wait, name="hugosnip-reap-hinted", daemon=True).start()
+    _close(mine[3], mine[4])
     return None
+
+
+def discard() -> None:
+    """Close the server ``start`` began, if any: the build will not use it (a cluster build)."""
+    global started
+    if started is not None:
+        mine, started = started, None
+        _close(mine[3], mine[4])
+
+
+def _close(proc, sock) -> None:
+    import threading
+    sock.close()   # the server sees the end and exits; a thread reaps it
+    threading.Thread(target=proc.wait, name="hugosnip-reap-hinted", daemon=True).start()
 
 
 def pending() -> bool:

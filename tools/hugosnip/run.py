@@ -29,7 +29,6 @@ from .cells import cell_dict
 from .errors import EnvironmentProblem, Problem, SnippetRaised, SnippetTimeout, WorkerDied
 from .project import Module, Project
 
-TOOLS_DIR = forkhint.TOOLS_DIR
 STDERR_TAIL = 20
 
 
