@@ -442,3 +442,14 @@ def test_a_hint_that_does_not_hold_starts_nothing_or_is_not_used(hinted, change)
     assert update(load(site)).status == 0
     assert all(started is None for _, started in made)
     assert not forkhint.pending()
+
+
+def test_import_facts_keep_one_entry_per_file_and_follow_its_edits(monkeypatch):
+    from hugosnip import notebook
+    monkeypatch.setattr(notebook, "_FACTS", {})
+    first = notebook._import_facts("snippets/a.py", "d1", b"import numpy\n")
+    assert first == (frozenset({"numpy"}), False)
+    assert notebook._import_facts("snippets/a.py", "d1", b"not read again: the digest is the same") is first
+    second = notebook._import_facts("snippets/a.py", "d2", b"from . import b\nimport torch\n")
+    assert second == (frozenset({"snippets", "torch"}), True)   # from . import b: snippets.b
+    assert list(notebook._FACTS) == ["snippets/a.py"]

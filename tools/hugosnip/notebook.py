@@ -189,14 +189,15 @@ def _readme(doc: dict, name: str, requires: list[str]) -> str:
             f"or open {name}.ipynb in Jupyter: its cells, with the published outputs.\n")
 
 
-_FACTS: dict[tuple[str, str], tuple[frozenset[str], bool]] = {}
+_FACTS: dict[str, tuple[str, tuple[frozenset[str], bool]]] = {}   # path -> (digest, facts)
 
 
 def _import_facts(rel: str, digest: str, data: bytes) -> tuple[frozenset[str], bool]:
     """The top-level names a site file imports or finds by name, and whether it has a relative
-    import. Kept by path and digest: a build's modules share their packages' ``__init__.py``."""
-    facts = _FACTS.get((rel, digest))
-    if facts is None:
+    import. Kept by path, for the digest last seen (a build's modules share their packages'
+    ``__init__.py``; a long ``serve`` keeps one entry per file, not one per version)."""
+    seen, facts = _FACTS.get(rel, (None, None))
+    if seen != digest:
         tree = ast.parse(data)
         dotted = rel[: -len(".py")].replace("/", ".")
         owner = dotted.removesuffix(".__init__") if rel.endswith("/__init__.py") else dotted.rpartition(".")[0]
@@ -204,7 +205,8 @@ def _import_facts(rel: str, digest: str, data: bytes) -> tuple[frozenset[str], b
         if b"find_spec" in data or b"import_module" in data:   # the only calls _named_imports looks for
             tops |= _named_imports(tree)
         relative = any(isinstance(node, ast.ImportFrom) and node.level for node in statements(tree.body))
-        facts = _FACTS[(rel, digest)] = (frozenset(tops), relative)
+        facts = (frozenset(tops), relative)
+        _FACTS[rel] = (digest, facts)
     return facts
 
 
