@@ -598,11 +598,7 @@ def changed_preload(config) -> list[str] | None:
         if config.data_dir.is_dir() and next(config.data_dir.rglob("*.json"), None):
             return None
         since = None
-    try:
-        changed = [p for p in config.snippet_dir.rglob("*.py")
-                   if "__pycache__" not in p.parts and (since is None or p.stat().st_mtime_ns > since)]
-    except OSError:
-        return None
+    changed = forkhint.newer_snippets(str(config.root), str(config.snippet_dir), since)
     if not changed:
         return None
     imports: dict[str, list[str]] = {}
@@ -614,11 +610,11 @@ def changed_preload(config) -> list[str] | None:
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         imports = {}
     tops = set()
-    for path in changed:
-        names = imports.get(path.relative_to(config.root).as_posix())
+    for rel in changed:
+        names = imports.get(rel)
         if names is None:
             try:
-                names = _HEAVY_IMPORT.findall(path.read_text(encoding="utf-8", errors="replace"))
+                names = _HEAVY_IMPORT.findall((config.root / rel).read_text(encoding="utf-8", errors="replace"))
             except OSError:
                 return None
         tops |= {str(name).split(".")[0] for name in names}
