@@ -9,6 +9,9 @@ Copies (each row: median time, and the median of its pair-by-pair ratio to `stat
   shortcodes       the site itself (4 snip-cell and 1 snip-value a page)
   shortcodes-plain snip-cell with its code in a <pre> instead of transform.Highlight
   no-run-box       snip-cell without its "run it yourself" box
+  unchecked        a snip-cell written for these pages only (code, printed text, plain values):
+                   it looks its cell up, highlights it and prints the same HTML, with no check of
+                   its parameters or results and no partial but the run box's cached top
   finished-html    snip-cell printing the HTML the site's build gave it, read from a data file:
                    the same pages with no template work (no check, lookup, label or highlighting)
 
@@ -32,6 +35,37 @@ SNIP_CELL = aw.REPO / "themes/hugosnip/layouts/_shortcodes/snip-cell.html"
 HIGHLIGHT = '{{ transform.Highlight . "python" $hl }}'
 RUN_BOX = "{{- if $flags.run }}"
 CELL_START = '<div class="hugosnip-cell">'
+# The least template work that prints these pages' cells: no check, one lookup (see the copies above).
+UNCHECKED = """{{- $file := .Get "file" }}{{ $name := .Get "cell" }}
+{{- $node := hugo.Data.hugosnip }}
+{{- range split (strings.TrimSuffix ".py" $file) "/" }}{{ $node = index $node . }}{{ end }}
+{{- $mod := $node }}{{ $cell := index $mod.cells $name }}
+<div class="hugosnip-cell">
+<div class="hugosnip-code">{{ transform.Highlight $cell.code "python" (dict "lineNos" false "lineNoStart" (int ($cell.code_line | default 1))) }}</div>
+{{- $open := false }}
+{{- range $cell.outputs }}
+{{- if not $open }}
+<div class="hugosnip-output">
+<div class="hugosnip-label">{{ i18n "hugosnip_output" }}</div>
+{{- $open = true }}{{ end }}
+{{- if eq .output_type "stream" }}
+<pre class="hugosnip-{{ .name }}" tabindex="0"><code>{{ .text }}</code></pre>
+{{- else }}
+<pre class="hugosnip-repr" tabindex="0"><code>{{ index .data "text/plain" }}</code></pre>
+{{- end }}
+{{- end }}
+{{- if $open }}
+</div>
+{{- end }}
+<div class="hugosnip-caption">{{ i18n "hugosnip_cell_caption" (dict "File" $mod.file "Cell" $name "Line" (int ($cell.line | default 1))) }}</div>
+{{- with $mod.archive }}
+{{- partialCached "hugosnip/run-box.html" $mod $mod.file $mod.checksum site.Language.Lang }}
+{{- with site.GetPage (printf "/hugosnip-source-%s" (md5 $mod.file)) }}
+<p><a href="{{ printf "%s#L-%d" .RelPermalink (int $cell.line) }}">{{ i18n "hugosnip_run_source" (dict "File" $mod.file "Line" (string (int $cell.line))) }}</a></p>
+{{- end }}
+</details>{{ "\\n" }}
+{{- end }}
+</div>"""
 
 
 def edited(old: str, new: str) -> str:
@@ -82,7 +116,8 @@ def main() -> None:
             shown = cell_html(page)
             if len(shown) != len(calls):
                 raise SystemExit(f"{post}: {len(calls)} snip-cell calls, {len(shown)} cells on its page")
-            finished.update({f"{file}#{cell}": html for (file, cell), html in zip(calls, shown)})
+            # each cell as snip-cell prints it: a line break, then its <div>
+            finished.update({f"{file}#{cell}": "\n" + html for (file, cell), html in zip(calls, shown)})
         aw.static_copy(site, tmp / "static")
         plain = (tmp / "static/config.toml").read_text(encoding="utf-8")
         if "[markup.highlight]\n" not in plain:
@@ -96,6 +131,7 @@ def main() -> None:
                 "layouts/_shortcodes/snip-cell.html": edited(HIGHLIGHT, "<pre>{{ . }}</pre>")}),
             "no-run-box": copy_with(site, tmp / "no-run-box", {
                 "layouts/_shortcodes/snip-cell.html": edited(RUN_BOX, "{{- if false }}")}),
+            "unchecked": copy_with(site, tmp / "unchecked", {"layouts/_shortcodes/snip-cell.html": UNCHECKED}),
             "finished-html": copy_with(site, tmp / "finished-html", {
                 "data/finished_cells.json": json.dumps(finished),
                 "layouts/_shortcodes/snip-cell.html":
@@ -107,9 +143,11 @@ def main() -> None:
                 took = aw.timed([exe, "--destination", str(tmp / f"out-{label}")], root)
                 if i:
                     times[label].append(took)
-        same = all(cell_html((tmp / "out-finished-html" / p.relative_to(tmp / "built")).read_text(encoding="utf-8"))
-                   == cell_html(p.read_text(encoding="utf-8")) for p in (tmp / "built").rglob("index.html"))
-        print(f"{args.pages} pages, {len(finished)} cells, {args.repeats} rounds; finished-html shows the same cells: {same}")
+        pages = sorted(p.relative_to(tmp / "built") for p in (tmp / "built").rglob("index.html"))
+        same = {label: all((tmp / f"out-{label}" / p).read_bytes() == (tmp / "built" / p).read_bytes() for p in pages)
+                for label in ("unchecked", "finished-html")}
+        print(f"{args.pages} pages, {len(finished)} cells, {args.repeats} rounds; the same pages, byte for byte, "
+              f"as the shortcodes': " + ", ".join(f"{label} {ok}" for label, ok in same.items()))
         for label, took in times.items():
             ratio = statistics.median(a / b for a, b in zip(took, times["static"]))
             print(f"  {label:<17} {statistics.median(took) * 1000:6.0f} ms  {ratio:.2f}x static")
