@@ -557,10 +557,15 @@ HEAVY = {"numpy": "numpy.random", "matplotlib": "matplotlib.pyplot", "torch": "t
          "pandas": "pandas"}
 
 
+def preload_of(names) -> list[str]:
+    """What the fork server imports for these imported (dotted) names: their heavy libraries."""
+    tops = {str(name).split(".")[0] for name in names}
+    return sorted(HEAVY[t] for t in tops if t in HEAVY)
+
+
 def preload_for(project: Project, modules: list[Module]) -> list[str]:
     """The heavy libraries the modules import (directly or through local modules)."""
-    tops = {name.split(".")[0] for m in modules for dep in project.dependencies(m) for name in dep.imports}
-    return sorted(HEAVY[t] for t in tops if t in HEAVY)
+    return preload_of(name for m in modules for dep in project.dependencies(m) for name in dep.imports)
 
 
 def heavy_preloads(project: Project) -> dict[str, list[str]]:
@@ -569,10 +574,9 @@ def heavy_preloads(project: Project) -> dict[str, list[str]]:
     found = {}
     for module in project.modules.values():
         try:
-            tops = {name.split(".")[0] for name in module.imports}
+            found[module.rel] = preload_of(module.imports)
         except (Problem, SyntaxError):
             continue
-        found[module.rel] = sorted(HEAVY[t] for t in tops if t in HEAVY)
     return found
 
 
@@ -609,16 +613,16 @@ def changed_preload(config) -> list[str] | None:
                 imports.setdefault(key.rpartition(":")[0], []).extend(value.get("imports", []))
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         imports = {}
-    tops = set()
+    names = []
     for rel in changed:
-        names = imports.get(rel)
-        if names is None:
+        found = imports.get(rel)
+        if found is None:
             try:
-                names = _HEAVY_IMPORT.findall((config.root / rel).read_text(encoding="utf-8", errors="replace"))
+                found = _HEAVY_IMPORT.findall((config.root / rel).read_text(encoding="utf-8", errors="replace"))
             except OSError:
                 return None
-        tops |= {str(name).split(".")[0] for name in names}
-    return sorted(HEAVY[t] for t in tops if t in HEAVY)
+        names += found
+    return preload_of(names)
 
 
 # ``import numpy``, ``from torch.nn import …`` at the start of a line: how a file's text shows a heavy import
